@@ -56,7 +56,20 @@ export interface CoreKernels {
    * dz (+)= p (accZ), da (+)= s * p (accA); dz = 0 or da = 0 skips that output.
    * Returns ds = sum(p * a) (the gradient of the scalar s).
    */
-  residualPostBackward(act: number, z: Ptr, a: Ptr, s: number, y: Ptr, dy: Ptr, dz: Ptr, da: Ptr, n: number, slope: number, accZ: number, accA: number): number;
+  residualPostBackward(
+    act: number,
+    z: Ptr,
+    a: Ptr,
+    s: number,
+    y: Ptr,
+    dy: Ptr,
+    dz: Ptr,
+    da: Ptr,
+    n: number,
+    slope: number,
+    accZ: number,
+    accA: number,
+  ): number;
   /** Addition outside the activation: y = a + s * f, n elements. */
   residualAdd(a: Ptr, f: Ptr, s: number, y: Ptr, n: number): void;
   /** Backward of residualAdd: da (+)= dy, df (+)= s * dy (0 pointers skip); returns ds = sum(dy * f). */
@@ -88,7 +101,21 @@ export interface CoreKernels {
    * v = b2 v + (1-b2) g'^2, w -= lr * (m / bc1) / (sqrt(v / bc2) + eps),
    * with bc1 = 1 - b1^t and bc2 = 1 - b2^t passed in by the caller.
    */
-  adamStep(w: Ptr, g: Ptr, m: Ptr, v: Ptr, n: number, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, decoupled: number, bc1: number, bc2: number): void;
+  adamStep(
+    w: Ptr,
+    g: Ptr,
+    m: Ptr,
+    v: Ptr,
+    n: number,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    decoupled: number,
+    bc1: number,
+    bc2: number,
+  ): void;
 
   /** y = alpha * x + beta * y (beta = 0 never reads y), n elements. */
   axpby(alpha: number, x: Ptr, beta: number, y: Ptr, n: number): void;
