@@ -1,0 +1,299 @@
+/**
+ * Plain TypeScript implementation of every CoreKernels kernel: the living spec
+ * the wasm core must match, and the engine's `js` backend (float32 or float64).
+ *
+ * Same byte-offset ABI as the wasm module, over any memory that offers a float
+ * view `f()` and an int32 view `i32()` of one buffer. Views are re-read on every
+ * call (the memory may have grown). A float at byte offset p is `f()[p / f().BYTES_PER_ELEMENT]`;
+ * an int32 label at byte offset p is `i32()[p / 4]`.
+ *
+ * Sums are accumulated in JS numbers (float64) whatever the storage type.
+ */
+import { Act, type CoreKernels, type Ptr } from './abi.js';
+
+export interface ReferenceMemory {
+  f(): Float32Array | Float64Array;
+  i32(): Int32Array;
+}
+
+const GELU_C = Math.sqrt(2 / Math.PI);
+const GELU_K = 0.044715;
+
+/** NOTE: stable for any |x|: exp is only taken of a non-positive number. */
+export function sigmoid(x: number): number {
+  if (x >= 0) return 1 / (1 + Math.exp(-x));
+  const e = Math.exp(x);
+  return e / (1 + e);
+}
+
+/**
+ * g(x) for an activation code. GELU uses 0.5 (1 + tanh(u)) = sigmoid(2u), which
+ * has no cancellation for very negative x.
+ */
+export function activate(act: number, x: number, slope: number): number {
+  switch (act) {
+    case Act.identity:
+      return x;
+    case Act.relu:
+      return Math.max(x, 0);
+    case Act.leaky_relu:
+      return x > 0 ? x : slope * x;
+    case Act.sigmoid:
+      return sigmoid(x);
+    case Act.tanh:
+      return Math.tanh(x);
+    case Act.gelu:
+      return x * sigmoid(2 * GELU_C * (x + GELU_K * x * x * x));
+    default:
+      throw new RangeError(`unknown activation code ${act}`);
+  }
+}
+
+/**
+ * g'(x) given the pre-activation x and the output y = g(x). Sigmoid and tanh use y
+ * (as the wasm core does); relu/leaky_relu/gelu use x. relu'(0) = 0.
+ */
+export function activateGrad(act: number, x: number, y: number, slope: number): number {
+  switch (act) {
+    case Act.identity:
+      return 1;
+    case Act.relu:
+      return x > 0 ? 1 : 0;
+    case Act.leaky_relu:
+      return x > 0 ? 1 : slope;
+    case Act.sigmoid:
+      return y * (1 - y);
+    case Act.tanh:
+      return 1 - y * y;
+    case Act.gelu: {
+      const s = sigmoid(2 * GELU_C * (x + GELU_K * x * x * x));
+      const du = GELU_C * (1 + 3 * GELU_K * x * x);
+      return s + x * 2 * s * (1 - s) * du;
+    }
+    default:
+      throw new RangeError(`unknown activation code ${act}`);
+  }
+}
+
+export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
+  /** Element index of a byte offset in the float view. */
+  const at = (f: Float32Array | Float64Array, p: Ptr): number => p / f.BYTES_PER_ELEMENT;
+
+  return {
+    heapBase: () => 0,
+
+    gemm(transA, transB, M, N, K, alpha, a, b, beta, c) {
+      const f = mem.f();
+      const A = at(f, a);
+      const B = at(f, b);
+      const C = at(f, c);
+      for (let i = 0; i < M; i++) {
+        for (let j = 0; j < N; j++) {
+          let s = 0;
+          // NOTE: alpha = 0 reads neither A nor B (BLAS semantics).
+          if (alpha !== 0) {
+            for (let k = 0; k < K; k++) {
+              const av = transA ? f[A + k * M + i] : f[A + i * K + k];
+              const bv = transB ? f[B + j * K + k] : f[B + k * N + j];
+              s += av * bv;
+            }
+            s *= alpha;
+          }
+          // NOTE: beta = 0 never reads C, so NaN/garbage in C does not propagate.
+          f[C + i * N + j] = beta === 0 ? s : s + beta * f[C + i * N + j];
+        }
+      }
+    },
+
+    biasAct(act, x, bias, y, rows, cols, slope) {
+      const f = mem.f();
+      const X = at(f, x);
+      const Bi = at(f, bias);
+      const Y = at(f, y);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const z = f[X + i * cols + j] + (bias ? f[Bi + j] : 0);
+          f[Y + i * cols + j] = activate(act, z, slope);
+        }
+      }
+    },
+
+    biasActBackward(act, x, bias, y, dy, dx, rows, cols, slope, acc) {
+      const f = mem.f();
+      const X = at(f, x);
+      const Bi = at(f, bias);
+      const Y = at(f, y);
+      const DY = at(f, dy);
+      const DX = at(f, dx);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const k = i * cols + j;
+          const z = f[X + k] + (bias ? f[Bi + j] : 0);
+          const g = f[DY + k] * activateGrad(act, z, f[Y + k], slope);
+          f[DX + k] = acc ? f[DX + k] + g : g;
+        }
+      }
+    },
+
+    residualPost(act, z, a, s, y, n, slope) {
+      const f = mem.f();
+      const Z = at(f, z);
+      const A = at(f, a);
+      const Y = at(f, y);
+      for (let i = 0; i < n; i++) f[Y + i] = activate(act, f[Z + i] + s * f[A + i], slope);
+    },
+
+    residualPostBackward(act, z, a, s, y, dy, dz, da, n, slope, accZ, accA) {
+      const f = mem.f();
+      const Z = at(f, z);
+      const A = at(f, a);
+      const Y = at(f, y);
+      const DY = at(f, dy);
+      const DZ = at(f, dz);
+      const DA = at(f, da);
+      let ds = 0;
+      for (let i = 0; i < n; i++) {
+        const av = f[A + i];
+        const p = f[DY + i] * activateGrad(act, f[Z + i] + s * av, f[Y + i], slope);
+        if (dz) f[DZ + i] = accZ ? f[DZ + i] + p : p;
+        if (da) f[DA + i] = accA ? f[DA + i] + s * p : s * p;
+        ds += p * av;
+      }
+      return ds;
+    },
+
+    residualAdd(a, fb, s, y, n) {
+      const f = mem.f();
+      const A = at(f, a);
+      const F = at(f, fb);
+      const Y = at(f, y);
+      for (let i = 0; i < n; i++) f[Y + i] = f[A + i] + s * f[F + i];
+    },
+
+    residualAddBackward(fb, s, dy, da, df, n, accA, accF) {
+      const f = mem.f();
+      const F = at(f, fb);
+      const DY = at(f, dy);
+      const DA = at(f, da);
+      const DF = at(f, df);
+      let ds = 0;
+      for (let i = 0; i < n; i++) {
+        const g = f[DY + i];
+        if (da) f[DA + i] = accA ? f[DA + i] + g : g;
+        if (df) f[DF + i] = accF ? f[DF + i] + s * g : s * g;
+        ds += g * f[F + i];
+      }
+      return ds;
+    },
+
+    colSum(x, rows, cols, out, acc) {
+      const f = mem.f();
+      const X = at(f, x);
+      const O = at(f, out);
+      for (let j = 0; j < cols; j++) {
+        let s = 0;
+        for (let i = 0; i < rows; i++) s += f[X + i * cols + j];
+        f[O + j] = acc ? f[O + j] + s : s;
+      }
+    },
+
+    sumSq(x, n) {
+      const f = mem.f();
+      const X = at(f, x);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += f[X + i] * f[X + i];
+      return s;
+    },
+
+    softmaxXent(logits, labels, rows, cols, dlogits, scale) {
+      const f = mem.f();
+      const lab = mem.i32();
+      const L = at(f, logits);
+      const D = at(f, dlogits);
+      const LB = labels / 4;
+      let loss = 0;
+      for (let i = 0; i < rows; i++) {
+        const row = L + i * cols;
+        let max = Number.NEGATIVE_INFINITY;
+        for (let j = 0; j < cols; j++) max = Math.max(max, f[row + j]);
+        // NOTE: max-subtracted: exp never overflows, the sum is >= 1.
+        let sum = 0;
+        for (let j = 0; j < cols; j++) sum += Math.exp(f[row + j] - max);
+        const y = lab[LB + i];
+        // Labels outside [0, cols) make the loss NaN (the caller validates labels).
+        loss += y >= 0 && y < cols ? Math.log(sum) + max - f[row + y] : Number.NaN;
+        if (dlogits) {
+          const k = scale / rows;
+          for (let j = 0; j < cols; j++) {
+            const p = Math.exp(f[row + j] - max) / sum;
+            f[D + i * cols + j] = k * (j === y ? p - 1 : p);
+          }
+        }
+      }
+      return loss / rows;
+    },
+
+    mse(pred, target, n, dpred, scale) {
+      const f = mem.f();
+      const P = at(f, pred);
+      const T = at(f, target);
+      const D = at(f, dpred);
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        const d = f[P + i] - f[T + i];
+        s += d * d;
+        if (dpred) f[D + i] = (scale * 2 * d) / n;
+      }
+      return s / n;
+    },
+
+    sgdStep(w, g, m, n, lr, momentum, weightDecay, nesterov) {
+      const f = mem.f();
+      const W = at(f, w);
+      const G = at(f, g);
+      const Mo = at(f, m);
+      for (let i = 0; i < n; i++) {
+        const gi = f[G + i] + weightDecay * f[W + i];
+        let step = gi;
+        if (momentum !== 0) {
+          const mi = momentum * f[Mo + i] + gi;
+          f[Mo + i] = mi;
+          step = nesterov ? gi + momentum * mi : mi;
+        }
+        f[W + i] -= lr * step;
+      }
+    },
+
+    adamStep(w, g, m, v, n, lr, beta1, beta2, eps, weightDecay, decoupled, bc1, bc2) {
+      const f = mem.f();
+      const W = at(f, w);
+      const G = at(f, g);
+      const Mo = at(f, m);
+      const V = at(f, v);
+      for (let i = 0; i < n; i++) {
+        let wi = f[W + i];
+        let gi = f[G + i];
+        if (decoupled) wi -= lr * weightDecay * wi;
+        else gi += weightDecay * wi;
+        const mi = beta1 * f[Mo + i] + (1 - beta1) * gi;
+        const vi = beta2 * f[V + i] + (1 - beta2) * gi * gi;
+        f[Mo + i] = mi;
+        f[V + i] = vi;
+        f[W + i] = wi - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+      }
+    },
+
+    axpby(alpha, x, beta, y, n) {
+      const f = mem.f();
+      const X = at(f, x);
+      const Y = at(f, y);
+      for (let i = 0; i < n; i++) f[Y + i] = beta === 0 ? alpha * f[X + i] : alpha * f[X + i] + beta * f[Y + i];
+    },
+
+    fill(x, value, n) {
+      const f = mem.f();
+      const X = at(f, x);
+      for (let i = 0; i < n; i++) f[X + i] = value;
+    },
+  };
+}

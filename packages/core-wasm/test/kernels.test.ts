@@ -1,0 +1,427 @@
+/**
+ * Every kernel of the wasm core against the TypeScript reference (float64 memory, inputs
+ * rounded to float32, so the reference is the exact-ish value), on odd sizes, with outputs
+ * poisoned with NaN. The same suite runs for the relaxed-SIMD build (flag set below) and,
+ * once, against the float32 reference.
+ *
+ * Error bounds (float32, unit roundoff u = 2^-24):
+ * - gemm: |C - C_ref| <= 2 (K + 2) u (|alpha| |op(A)| |op(B)| + |beta| |C0|), the classic
+ *   dot-product bound, element-wise.
+ * - element-wise kernels: |y - y_ref| <= 1e-5 |y_ref| + 1e-6 (vector exp/tanh are a few ulp).
+ * - colSum: (rows + 2) u sum_i |x_ij|; returned float64 sums: 1e-5 sum |terms| (products are
+ *   rounded to float32 in wasm), sumSq: 1e-12 relative (float32 squares are exact in float64).
+ */
+import v8 from 'node:v8';
+import { describe, expect, it } from 'vitest';
+import { ACT_NAMES, Act, activate, KERNEL_NAMES, loadCore, relaxedSimdSupported } from '../src/index.js';
+import { type Buf, expectClose, Pair, rng, U32 } from './harness.js';
+
+// Node 20 validates relaxed SIMD only behind this flag; it must be set before compiling.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const SIZES = [1, 3, 17, 33, 127];
+const MATS: [number, number][] = [
+  [1, 1],
+  [3, 17],
+  [33, 3],
+  [17, 127],
+  [5, 33],
+  [127, 1],
+];
+const rel = (_i: number, r: number) => 1e-5 * Math.abs(r) + 1e-6;
+
+function uniform(rand: () => number, n: number, scale = 1): number[] {
+  return Array.from({ length: n }, () => (rand() * 2 - 1) * scale);
+}
+
+/** Inputs for activations: mostly moderate, some large (overflow traps) and exactly 0. */
+function actInputs(rand: () => number, n: number): number[] {
+  return Array.from({ length: n }, (_, i) => (i % 11 === 5 ? 0 : i % 7 === 3 ? (rand() * 2 - 1) * 120 : (rand() * 2 - 1) * 4));
+}
+
+const relaxedOk = relaxedSimdSupported();
+
+it('relaxed SIMD is available in this Node after setting the V8 flag', () => {
+  expect(relaxedOk).toBe(true);
+});
+
+it('the wasm module exports every kernel of the ABI', async () => {
+  const core = await loadCore({ relaxed: false });
+  for (const name of [...KERNEL_NAMES, 'heapBase'] as const) expect(typeof core.kernels[name]).toBe('function');
+  expect(core.kernels.heapBase() % 16).toBe(0);
+  expect(core.kernels.heapBase()).toBeGreaterThan(0);
+});
+
+it('loadCore honours relaxed and initialPages', async () => {
+  const core = await loadCore({ relaxed: 'auto', initialPages: 64 });
+  expect(core.relaxed).toBe(relaxedOk);
+  expect(core.memory.buffer.byteLength).toBeGreaterThanOrEqual(64 * 65536);
+  const before = core.memory.buffer.byteLength;
+  core.grow(before + 1);
+  expect(core.memory.buffer.byteLength).toBe(before + 65536);
+  expect(() => core.grow(Number.NaN)).toThrow(/bad byte count/);
+});
+
+const variants: { name: string; relaxed: boolean; ref: 'f64' | 'f32'; big: boolean }[] = [
+  { name: 'simd vs f64 reference', relaxed: false, ref: 'f64', big: true },
+  { name: 'relaxed simd vs f64 reference', relaxed: true, ref: 'f64', big: true },
+  { name: 'simd vs f32 reference', relaxed: false, ref: 'f32', big: false },
+];
+
+for (const variant of variants) {
+  describe(variant.name, () => {
+    let P: Pair;
+    const get = async () => {
+      if (!P) P = new Pair(await loadCore({ relaxed: variant.relaxed }), variant.ref);
+      expect(P.core.relaxed).toBe(variant.relaxed);
+      P.reset();
+      return P;
+    };
+    // The f32 reference rounds every intermediate store; widen the element-wise bound a little.
+    const relv = variant.ref === 'f32' ? (_i: number, r: number) => 3e-5 * Math.abs(r) + 3e-6 : rel;
+
+    it('gemm: all layouts, alpha/beta cases, odd and blocking-crossing sizes', async () => {
+      const p = await get();
+      const rand = rng(1);
+      const shapes: [number, number, number][] = [
+        [1, 1, 1],
+        [3, 17, 33],
+        [17, 3, 1],
+        [33, 127, 17],
+        [127, 33, 3],
+        [4, 8, 4],
+        [20, 40, 9],
+      ];
+      if (variant.big) shapes.push([131, 521, 259]);
+      const ab: [number, number][] = [
+        [1, 0],
+        [0.5, 0],
+        [1, 1],
+        [-1.5, 0.75],
+        [0, 0.5],
+        [0, 0],
+      ];
+      let calls = 0;
+      for (const [M, N, K] of shapes) {
+        const big = M * N * K > 1e6;
+        for (const tA of [0, 1]) {
+          for (const tB of [0, 1]) {
+            for (const [alpha, beta] of big ? ab.slice(2, 4) : ab) {
+              p.reset();
+              const av = uniform(rand, M * K);
+              const bv = uniform(rand, K * N);
+              const c0 = uniform(rand, M * N);
+              const A = p.of(av);
+              const B = p.of(bv);
+              const C = beta === 0 ? p.poisoned(M * N) : p.of(c0);
+              p.wasm.gemm(tA, tB, M, N, K, alpha, A.w, B.w, beta, C.w);
+              p.ref.gemm(tA, tB, M, N, K, alpha, A.r, B.r, beta, C.r);
+              // element-wise bound from |op(A)| |op(B)|
+              const fa = p.get(A).r;
+              const fb = p.get(B).r;
+              const bound = (idx: number) => {
+                const i = Math.floor(idx / N);
+                const j = idx % N;
+                let s = 0;
+                for (let k = 0; k < K; k++) {
+                  s += Math.abs((tA ? fa[k * M + i] : fa[i * K + k]) * (tB ? fb[j * K + k] : fb[k * N + j]));
+                }
+                return 2 * (K + 2) * U32 * (Math.abs(alpha) * s + Math.abs(beta) * Math.abs(Math.fround(c0[idx]))) + 1e-30;
+              };
+              const { w, r } = p.get(C);
+              expectClose(`gemm ${tA ? 'T' : 'N'}${tB ? 'T' : 'N'} ${M}x${N}x${K} a=${alpha} b=${beta}`, w, r, bound);
+              calls++;
+            }
+          }
+        }
+      }
+      expect(calls).toBeGreaterThan(100);
+    });
+
+    it('gemm with beta = 0 ignores NaN in C and alpha = 0 ignores NaN in A and B', async () => {
+      const p = await get();
+      const A = p.poisoned(12);
+      const B = p.poisoned(12);
+      const C = p.of(uniform(rng(2), 9));
+      p.wasm.gemm(0, 0, 3, 3, 4, 0, A.w, B.w, 2, C.w);
+      p.ref.gemm(0, 0, 3, 3, 4, 0, A.r, B.r, 2, C.r);
+      const { w, r } = p.get(C);
+      expectClose('gemm alpha=0', w, r, 0);
+    });
+
+    it('biasAct forward and backward, every activation, with and without bias, acc 0/1', async () => {
+      const p = await get();
+      const rand = rng(3);
+      for (const name of ACT_NAMES) {
+        const act = Act[name];
+        const slope = 0.07;
+        for (const [rows, cols] of MATS) {
+          for (const withBias of [true, false]) {
+            p.reset();
+            const n = rows * cols;
+            const xv = actInputs(rand, n);
+            const bv = uniform(rand, cols, 0.5);
+            const X = p.of(xv);
+            const Bi = withBias ? p.of(bv) : { w: 0, r: 0, n: 0 };
+            const Y = p.poisoned(n);
+            p.wasm.biasAct(act, X.w, Bi.w, Y.w, rows, cols, slope);
+            p.ref.biasAct(act, X.r, Bi.r, Y.r, rows, cols, slope);
+            const y = p.get(Y);
+            expectClose(`biasAct ${name} ${rows}x${cols} bias=${withBias}`, y.w, y.r, relv);
+
+            // backward: y given exactly (float32 of the true forward) to both sides
+            const yv = xv.map((x, k) => activate(act, Math.fround(x) + (withBias ? Math.fround(bv[k % cols]) : 0), slope));
+            const Yin = p.of(yv);
+            const DY = p.of(uniform(rand, n));
+            for (const acc of [0, 1]) {
+              const DX = acc ? p.of(uniform(rand, n)) : p.poisoned(n);
+              p.wasm.biasActBackward(act, X.w, Bi.w, Yin.w, DY.w, DX.w, rows, cols, slope, acc);
+              p.ref.biasActBackward(act, X.r, Bi.r, Yin.r, DY.r, DX.r, rows, cols, slope, acc);
+              const dx = p.get(DX);
+              expectClose(`biasActBackward ${name} ${rows}x${cols} bias=${withBias} acc=${acc}`, dx.w, dx.r, relv);
+            }
+          }
+        }
+      }
+    });
+
+    it('biasAct works in place (y = x)', async () => {
+      const p = await get();
+      const X = p.of(actInputs(rng(4), 51));
+      const Bi = p.of(uniform(rng(5), 17));
+      p.wasm.biasAct(Act.gelu, X.w, Bi.w, X.w, 3, 17, 0);
+      p.ref.biasAct(Act.gelu, X.r, Bi.r, X.r, 3, 17, 0);
+      const x = p.get(X);
+      expectClose('biasAct in place', x.w, x.r, relv);
+    });
+
+    it('residualPost forward and backward (dz, da, ds), every activation', async () => {
+      const p = await get();
+      const rand = rng(6);
+      for (const name of ACT_NAMES) {
+        const act = Act[name];
+        for (const n of SIZES) {
+          for (const s of [1, 0.3, -2]) {
+            p.reset();
+            const zv = actInputs(rand, n);
+            const av = uniform(rand, n, 2);
+            const Z = p.of(zv);
+            const A = p.of(av);
+            const Y = p.poisoned(n);
+            p.wasm.residualPost(act, Z.w, A.w, s, Y.w, n, 0.1);
+            p.ref.residualPost(act, Z.r, A.r, s, Y.r, n, 0.1);
+            const y = p.get(Y);
+            expectClose(`residualPost ${name} n=${n} s=${s}`, y.w, y.r, relv);
+
+            const yv = zv.map((z, i) => activate(act, Math.fround(z) + s * Math.fround(av[i]), 0.1));
+            const Yin = p.of(yv);
+            const dyv = uniform(rand, n);
+            const DY = p.of(dyv);
+            for (const [accZ, accA, skip] of [
+              [0, 0, ''],
+              [1, 1, ''],
+              [0, 1, 'dz'],
+              [1, 0, 'da'],
+            ] as const) {
+              const DZ = skip === 'dz' ? { w: 0, r: 0, n: 0 } : accZ ? p.of(uniform(rand, n)) : p.poisoned(n);
+              const DA = skip === 'da' ? { w: 0, r: 0, n: 0 } : accA ? p.of(uniform(rand, n)) : p.poisoned(n);
+              const dsW = p.wasm.residualPostBackward(act, Z.w, A.w, s, Yin.w, DY.w, DZ.w, DA.w, n, 0.1, accZ, accA);
+              const dsR = p.ref.residualPostBackward(act, Z.r, A.r, s, Yin.r, DY.r, DZ.r, DA.r, n, 0.1, accZ, accA);
+              const what = `residualPostBackward ${name} n=${n} s=${s} accZ=${accZ} accA=${accA} skip=${skip}`;
+              if (DZ.n) expectClose(`${what} dz`, p.get(DZ).w, p.get(DZ).r, relv);
+              if (DA.n) expectClose(`${what} da`, p.get(DA).w, p.get(DA).r, relv);
+              const scale = av.reduce((t, a, i) => t + Math.abs(a * dyv[i]), 0) * 2;
+              expectClose(`${what} ds`, [dsW], [dsR], 3e-5 * scale + 1e-6);
+            }
+          }
+        }
+      }
+    });
+
+    it('residualAdd forward and backward (da, df, ds)', async () => {
+      const p = await get();
+      const rand = rng(7);
+      for (const n of SIZES) {
+        for (const s of [1, 0.25, -3]) {
+          p.reset();
+          const A = p.of(uniform(rand, n));
+          const fv = uniform(rand, n);
+          const F = p.of(fv);
+          const Y = p.poisoned(n);
+          p.wasm.residualAdd(A.w, F.w, s, Y.w, n);
+          p.ref.residualAdd(A.r, F.r, s, Y.r, n);
+          expectClose(`residualAdd n=${n}`, p.get(Y).w, p.get(Y).r, relv);
+          const dyv = uniform(rand, n);
+          const DY = p.of(dyv);
+          for (const [accA, accF, skip] of [
+            [0, 0, ''],
+            [1, 1, ''],
+            [0, 0, 'da'],
+            [1, 0, 'df'],
+          ] as const) {
+            const DA = skip === 'da' ? { w: 0, r: 0, n: 0 } : accA ? p.of(uniform(rand, n)) : p.poisoned(n);
+            const DF = skip === 'df' ? { w: 0, r: 0, n: 0 } : accF ? p.of(uniform(rand, n)) : p.poisoned(n);
+            const dsW = p.wasm.residualAddBackward(F.w, s, DY.w, DA.w, DF.w, n, accA, accF);
+            const dsR = p.ref.residualAddBackward(F.r, s, DY.r, DA.r, DF.r, n, accA, accF);
+            const what = `residualAddBackward n=${n} s=${s} accA=${accA} accF=${accF} skip=${skip}`;
+            if (DA.n) expectClose(`${what} da`, p.get(DA).w, p.get(DA).r, relv);
+            if (DF.n) expectClose(`${what} df`, p.get(DF).w, p.get(DF).r, relv);
+            const scale = fv.reduce((t, f, i) => t + Math.abs(f * dyv[i]), 0);
+            expectClose(`${what} ds`, [dsW], [dsR], 1e-6 * scale + 1e-12);
+          }
+        }
+      }
+    });
+
+    it('colSum and sumSq', async () => {
+      const p = await get();
+      const rand = rng(8);
+      for (const [rows, cols] of [...MATS, [200, 37] as [number, number]]) {
+        for (const acc of [0, 1]) {
+          p.reset();
+          const xv = uniform(rand, rows * cols, 3);
+          const X = p.of(xv);
+          const O = acc ? p.of(uniform(rand, cols)) : p.poisoned(cols);
+          const o0 = p.get(O).r;
+          p.wasm.colSum(X.w, rows, cols, O.w, acc);
+          p.ref.colSum(X.r, rows, cols, O.r, acc);
+          const bound = (j: number) => {
+            let s = acc ? Math.abs(o0[j]) : 0;
+            for (let i = 0; i < rows; i++) s += Math.abs(xv[i * cols + j]);
+            return (rows + 2) * U32 * s * (variant.ref === 'f32' ? 2 : 1) + 1e-30;
+          };
+          expectClose(`colSum ${rows}x${cols} acc=${acc}`, p.get(O).w, p.get(O).r, bound);
+        }
+      }
+      for (const n of [...SIZES, 1000]) {
+        const X = p.of(uniform(rand, n, 10));
+        const w = p.wasm.sumSq(X.w, n);
+        const r = p.ref.sumSq(X.r, n);
+        expect(Math.abs(w - r)).toBeLessThanOrEqual(1e-12 * r);
+      }
+    });
+
+    it('softmaxXent: loss and gradient, large logits, scale', async () => {
+      const p = await get();
+      const rand = rng(9);
+      for (const [rows, cols] of [...MATS.filter(([, c]) => c > 1), [4, 2] as [number, number]]) {
+        for (const withGrad of [true, false]) {
+          p.reset();
+          const lv = uniform(rand, rows * cols, 5);
+          lv[0] = 1000; // would overflow exp without the max subtraction
+          if (lv.length > 2) lv[2] = -1000;
+          const L = p.of(lv);
+          const lab = p.labels(Array.from({ length: rows }, () => Math.floor(rand() * cols)));
+          const D = withGrad ? p.poisoned(rows * cols) : { w: 0, r: 0, n: 0 };
+          const lw = p.wasm.softmaxXent(L.w, lab.w, rows, cols, D.w, 0.5);
+          const lr = p.ref.softmaxXent(L.r, lab.r, rows, cols, D.r, 0.5);
+          expect(Number.isFinite(lw)).toBe(true);
+          expectClose(`softmaxXent loss ${rows}x${cols}`, [lw], [lr], 1e-6 * Math.abs(lr) + 1e-6);
+          if (withGrad) expectClose(`softmaxXent grad ${rows}x${cols}`, p.get(D).w, p.get(D).r, relv);
+        }
+      }
+      // an out-of-range label gives NaN, not garbage
+      p.reset();
+      const L = p.of([1, 2, 3]);
+      const lab = p.labels([3]);
+      expect(p.wasm.softmaxXent(L.w, lab.w, 1, 3, 0, 1)).toBeNaN();
+      expect(p.ref.softmaxXent(L.r, lab.r, 1, 3, 0, 1)).toBeNaN();
+    });
+
+    it('mse: loss and gradient', async () => {
+      const p = await get();
+      const rand = rng(10);
+      for (const n of SIZES) {
+        for (const withGrad of [true, false]) {
+          p.reset();
+          const P = p.of(uniform(rand, n, 2));
+          const T = p.of(uniform(rand, n, 2));
+          const D = withGrad ? p.poisoned(n) : { w: 0, r: 0, n: 0 };
+          const lw = p.wasm.mse(P.w, T.w, n, D.w, 3);
+          const lr = p.ref.mse(P.r, T.r, n, D.r, 3);
+          expectClose(`mse loss n=${n}`, [lw], [lr], 1e-6 * lr + 1e-12);
+          if (withGrad) expectClose(`mse grad n=${n}`, p.get(D).w, p.get(D).r, relv);
+        }
+      }
+    });
+
+    it('sgdStep: plain, momentum, nesterov, weight decay', async () => {
+      const p = await get();
+      const rand = rng(11);
+      for (const n of SIZES) {
+        for (const [mu, wd, nest] of [
+          [0, 0, 0],
+          [0, 0.01, 0],
+          [0.9, 0, 0],
+          [0.9, 0.05, 1],
+        ]) {
+          p.reset();
+          const W = p.of(uniform(rand, n));
+          const G = p.of(uniform(rand, n));
+          const M = mu ? p.of(uniform(rand, n, 0.1)) : { w: 0, r: 0, n: 0 };
+          for (let step = 0; step < 3; step++) {
+            p.wasm.sgdStep(W.w, G.w, M.w, n, 0.1, mu, wd, nest);
+            p.ref.sgdStep(W.r, G.r, M.r, n, 0.1, mu, wd, nest);
+          }
+          expectClose(`sgd w n=${n} mu=${mu} wd=${wd} nesterov=${nest}`, p.get(W).w, p.get(W).r, relv);
+          if (mu) expectClose(`sgd m n=${n}`, p.get(M).w, p.get(M).r, relv);
+        }
+      }
+    });
+
+    it('adamStep: Adam and AdamW', async () => {
+      const p = await get();
+      const rand = rng(12);
+      for (const n of SIZES) {
+        for (const [wd, dec] of [
+          [0, 0],
+          [0.01, 0],
+          [0.1, 1],
+        ]) {
+          p.reset();
+          const W = p.of(uniform(rand, n));
+          const M = p.of(new Array(n).fill(0));
+          const V = p.of(new Array(n).fill(0));
+          for (let t = 1; t <= 3; t++) {
+            const G = p.of(uniform(rand, n));
+            const bc1 = 1 - 0.9 ** t;
+            const bc2 = 1 - 0.999 ** t;
+            p.wasm.adamStep(W.w, G.w, M.w, V.w, n, 0.01, 0.9, 0.999, 1e-8, wd, dec, bc1, bc2);
+            p.ref.adamStep(W.r, G.r, M.r, V.r, n, 0.01, 0.9, 0.999, 1e-8, wd, dec, bc1, bc2);
+          }
+          for (const [k, B] of [
+            ['w', W],
+            ['m', M],
+            ['v', V],
+          ] as [string, Buf][]) {
+            expectClose(`adam ${k} n=${n} wd=${wd} decoupled=${dec}`, p.get(B).w, p.get(B).r, relv);
+          }
+        }
+      }
+    });
+
+    it('axpby (beta = 0 never reads y) and fill', async () => {
+      const p = await get();
+      const rand = rng(13);
+      for (const n of SIZES) {
+        for (const [alpha, beta] of [
+          [2, 0],
+          [0.5, -1],
+          [1, 1],
+        ]) {
+          p.reset();
+          const X = p.of(uniform(rand, n));
+          const Y = beta === 0 ? p.poisoned(n) : p.of(uniform(rand, n));
+          p.wasm.axpby(alpha, X.w, beta, Y.w, n);
+          p.ref.axpby(alpha, X.r, beta, Y.r, n);
+          expectClose(`axpby n=${n} a=${alpha} b=${beta}`, p.get(Y).w, p.get(Y).r, relv);
+        }
+        const Z = p.poisoned(n);
+        p.wasm.fill(Z.w, -1.25, n);
+        p.ref.fill(Z.r, -1.25, n);
+        expectClose(`fill n=${n}`, p.get(Z).w, p.get(Z).r, 0);
+        expect(p.get(Z).w[n - 1]).toBe(-1.25);
+      }
+    });
+  });
+}
