@@ -1,0 +1,98 @@
+/**
+ * A residual MLP built from a ModelSpec:
+ *
+ *   x -> in (inputDim -> width, then g; preact: no g) -> block1 .. blockN -> [preact: norm, g] -> out (width -> outputDim)
+ *
+ * N = depth / skip blocks (plain: depth blocks of one layer). Layer names:
+ * 'in', 'block3.fc1', 'block3.proj', 'block3.gate', 'out'.
+ */
+import { Act } from '@reslab/core-wasm';
+import type { Backend } from '../backend.js';
+import { activation } from '../ops/bias_act.js';
+import { dropout } from '../ops/dropout.js';
+import { Rng } from '../rng.js';
+import { type ModelSpec, type ModelSpecInput, parseModelSpec, SpecError } from '../spec.js';
+import type { Tensor } from '../tensor.js';
+import { makeNorm, ResidualBlock } from './block.js';
+import { initNormal, initStd } from './init.js';
+import { Linear } from './linear.js';
+import { Module } from './module.js';
+
+export interface ModelIO {
+  inputDim: number;
+  outputDim: number;
+}
+
+export class Model extends Module {
+  readonly inLayer: Linear;
+  readonly blocks: ResidualBlock[] = [];
+  readonly finalNorm: Module | null = null;
+  readonly outLayer: Linear;
+  readonly act: number;
+
+  constructor(
+    readonly backend: Backend,
+    readonly spec: ModelSpec,
+    readonly io: ModelIO,
+    /** dropout stream */
+    readonly rng: Rng,
+  ) {
+    super();
+    const { width, block } = spec;
+    this.act = Act[spec.activation];
+    this.inLayer = this.registerModule(
+      'in',
+      new Linear(backend, io.inputDim, width, { act: block === 'preact' ? 0 : this.act, slope: spec.slope }),
+    );
+    const n = block === 'plain' ? spec.depth : spec.depth / spec.skip;
+    for (let i = 1; i <= n; i++) this.blocks.push(this.registerModule(`block${i}`, new ResidualBlock(backend, spec, this.act, rng)));
+    if (block === 'preact' && spec.norm !== 'none') this.finalNorm = this.registerModule('final', makeNorm(backend, spec.norm, width)!);
+    this.outLayer = this.registerModule('out', new Linear(backend, width, io.outputDim));
+  }
+
+  /** (Re)initialise every parameter from rng (deterministic order: in, blocks, out). */
+  init(rng: Rng): void {
+    const sp = this.spec;
+    initNormal(this.inLayer.weight, initStd(sp, this.io.inputDim, sp.width), rng);
+    this.inLayer.bias!.set(new Float64Array(sp.width));
+    for (const b of this.blocks) b.init(rng, this.blocks.length);
+    initNormal(this.outLayer.weight, initStd(sp, sp.width, this.io.outputDim), rng);
+    this.outLayer.bias!.set(new Float64Array(this.io.outputDim));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.shape.length !== 2 || x.shape[1] !== this.io.inputDim) {
+      throw new Error(`model: expected input of shape [batch, ${this.io.inputDim}], got [${x.shape}]`);
+    }
+    const sp = this.spec;
+    let h = this.inLayer.forward(x);
+    if (sp.block !== 'preact' && sp.dropout > 0) h = dropout(h, sp.dropout, this.rng, this.training);
+    for (const b of this.blocks) h = b.forward(h);
+    if (sp.block === 'preact') {
+      if (this.finalNorm) h = this.finalNorm.forward(h);
+      h = activation(h, this.act, sp.slope);
+    }
+    return this.outLayer.forward(h);
+  }
+
+  /** Every Linear layer in stack order, with its name ('in', 'block3.fc1', ..., 'out'). */
+  linears(): Array<[string, Linear]> {
+    return [...this.namedModules()].filter((e): e is [string, Linear] => e[1] instanceof Linear);
+  }
+}
+
+/**
+ * Build and initialise a model. `rng` is the run's generator: weights come from
+ * rng.fork('init'), dropout masks from rng.fork('dropout').
+ */
+export function buildModel(spec: ModelSpecInput | ModelSpec, io: ModelIO, rng: Rng | number, backend: Backend): Model {
+  const sp = parseModelSpec(spec);
+  for (const key of ['inputDim', 'outputDim'] as const) {
+    const v = io?.[key];
+    if (!Number.isInteger(v) || v < 1) throw new SpecError(`model io: ${key} must be a positive integer (got ${v})`);
+  }
+  const r = typeof rng === 'number' ? new Rng(rng) : rng;
+  const m = new Model(backend, sp, { inputDim: io.inputDim, outputDim: io.outputDim }, r.fork('dropout'));
+  m.init(r.fork('init'));
+  return m;
+}

@@ -1,0 +1,29 @@
+import type { Rng } from '../rng.js';
+import { empty, gradAcc, record, type Tensor } from '../tensor.js';
+
+/** Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p). Identity when !training or p = 0. */
+export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
+  if (!training || p === 0) return x;
+  if (!(p > 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
+  const be = x.b;
+  const n = x.size;
+  const mask = be.alloc(n);
+  const y = empty(be, x.shape);
+  const f = be.f;
+  const M = mask >> be.shift;
+  const X = x.ptr >> be.shift;
+  const Y = y.ptr >> be.shift;
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < n; i++) {
+    const m = rng.uniform() < p ? 0 : keep;
+    f[M + i] = m;
+    f[Y + i] = m * f[X + i];
+  }
+  return record(y, [x], () => {
+    const acc = gradAcc(x);
+    const f = be.f;
+    const D = y.grad >> be.shift;
+    const DX = x.grad >> be.shift;
+    for (let i = 0; i < n; i++) f[DX + i] = acc ? f[DX + i] + f[M + i] * f[D + i] : f[M + i] * f[D + i];
+  });
+}

@@ -1,0 +1,356 @@
+/**
+ * The training loop as a stepper (the web lab drives play/pause/step with it)
+ * and `train()`, which runs a whole spec and returns its RunResult.
+ *
+ * Determinism: one seed; init from rng.fork('init'), dropout from
+ * rng.fork('dropout'), the per-epoch shuffles from rng.fork('data').
+ * Batches: min(batchSize, nTrain) examples, floor(nTrain / batch) steps per
+ * epoch (a last partial batch is dropped, so every step has the same shape).
+ */
+import { type Backend, type BackendKind, createBackend } from '../backend.js';
+import { type Dataset, loadDataset } from '../data/index.js';
+import type { LayerStats, RunEvent, RunResult } from '../events.js';
+import { buildModel, type Model } from '../nn/model.js';
+import { BatchNorm } from '../nn/norm.js';
+import { mse } from '../ops/mse.js';
+import { Labels, softmaxCrossEntropy } from '../ops/softmax_xent.js';
+import { clipGradNorm, makeOptimizer, type Optimizer } from '../optim/optimizer.js';
+import { lrAt } from '../optim/schedule.js';
+import { Rng } from '../rng.js';
+import { parseRunSpec, type RunSpec, type RunSpecInput, SpecError } from '../spec.js';
+import { empty, noGrad, Tensor } from '../tensor.js';
+import { layerStats, StatsProbe } from './stats.js';
+
+export interface TrainOptions {
+  /** a backend kind (created for this run) or an existing backend (default 'wasm') */
+  backend?: BackendKind | Backend;
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+  /** use this dataset instead of loading spec.data */
+  dataset?: Dataset;
+  /** return the trained model (its memory is then not released) */
+  keepModel?: boolean;
+}
+
+export type EvalRecord = Omit<Extract<RunEvent, { type: 'eval' }>, 'type'>;
+export type StepEvent = Extract<RunEvent, { type: 'step' }>;
+export type EvalEvent = Extract<RunEvent, { type: 'eval' }>;
+
+/** Training-set loss/accuracy in eval events are measured on the first this-many training examples. */
+export const EVAL_TRAIN_MAX = 4096;
+const EVAL_CHUNK = 512;
+
+function checkDataset(ds: Dataset): void {
+  const bad = (m: string): never => {
+    throw new SpecError(`dataset '${ds.name}': ${m}`);
+  };
+  if (!(ds.nTrain >= 1 && ds.nTest >= 1)) bad(`needs non-empty train and test sets (got ${ds.nTrain}/${ds.nTest})`);
+  if (ds.trainX.length !== ds.nTrain * ds.inputDim || ds.testX.length !== ds.nTest * ds.inputDim)
+    bad('X arrays do not match nTrain/nTest x inputDim');
+  if (ds.kind === 'classification') {
+    if (!(ds.trainY instanceof Int32Array && ds.testY instanceof Int32Array)) bad('classification labels must be Int32Array');
+    for (const ys of [ds.trainY, ds.testY])
+      for (const y of ys) if (!(y >= 0 && y < ds.outputDim)) bad(`label ${y} outside 0..${ds.outputDim - 1}`);
+    if (ds.trainY.length !== ds.nTrain || ds.testY.length !== ds.nTest) bad('label arrays do not match nTrain/nTest');
+  } else if (ds.trainY.length !== ds.nTrain * ds.outputDim || ds.testY.length !== ds.nTest * ds.outputDim) {
+    bad('target arrays do not match nTrain/nTest x outputDim');
+  }
+}
+
+export class Trainer {
+  readonly model: Model;
+  readonly optimizer: Optimizer;
+  readonly batchSize: number;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** steps completed */
+  step = 0;
+  status: 'running' | 'ok' | 'diverged' = 'running';
+  divergedAt: number | null = null;
+  lastLoss: number | null = null;
+  readonly history: EvalRecord[] = [];
+  readonly init: LayerStats;
+  private readonly dataRng: Rng;
+  private perm: Int32Array;
+  private readonly t0 = performance.now();
+  private readonly mark: number;
+  private pending: LayerStats | null = null;
+  private ended: RunResult | null = null;
+
+  /** Parse the spec, create the backend (unless given) and load the dataset (unless given). */
+  static async create(spec: RunSpecInput, opts: TrainOptions = {}): Promise<Trainer> {
+    const s = parseRunSpec(spec);
+    const backend = typeof opts.backend === 'object' ? opts.backend : await createBackend(opts.backend ?? 'wasm');
+    const ds = opts.dataset ?? (await loadDataset(s.data, s.seed));
+    return new Trainer(s, backend, ds, opts.onEvent);
+  }
+
+  constructor(
+    readonly spec: RunSpec,
+    readonly backend: Backend,
+    readonly dataset: Dataset,
+    private readonly onEvent?: (e: RunEvent) => void,
+  ) {
+    checkDataset(dataset);
+    const t = spec.train;
+    this.mark = backend.mark();
+    const rng = new Rng(spec.seed);
+    this.model = buildModel(spec.model, { inputDim: dataset.inputDim, outputDim: dataset.outputDim }, rng, backend);
+    this.optimizer = makeOptimizer(this.model.parameters(), t);
+    this.dataRng = rng.fork('data');
+    this.batchSize = Math.min(t.batchSize, dataset.nTrain);
+    this.stepsPerEpoch = Math.floor(dataset.nTrain / this.batchSize);
+    const all = t.epochs * this.stepsPerEpoch;
+    this.totalSteps = t.maxSteps > 0 ? Math.min(t.maxSteps, all) : all;
+    this.perm = this.dataRng.permutation(dataset.nTrain);
+    this.emit({
+      type: 'start',
+      spec,
+      params: this.model.numParameters(),
+      stepsPerEpoch: this.stepsPerEpoch,
+      totalSteps: this.totalSteps,
+      backend: backend.kind,
+    });
+    const m = this.measure(this.perm, 0);
+    this.init = m.stats;
+    if (!m.finite) this.diverge(0);
+  }
+
+  get done(): boolean {
+    return this.status !== 'running' || this.step >= this.totalSteps;
+  }
+  get epoch(): number {
+    return Math.max(1, Math.ceil(this.step / this.stepsPerEpoch));
+  }
+
+  private emit(e: RunEvent): void {
+    this.onEvent?.(e);
+  }
+  private diverge(at: number): void {
+    this.status = 'diverged';
+    this.divergedAt = at;
+    this.backend.resetArena();
+  }
+  private evalDue(n: number): boolean {
+    const every = this.spec.train.evalEvery;
+    return n === this.totalSteps || (every > 0 ? n % every === 0 : n % this.stepsPerEpoch === 0);
+  }
+
+  /** Copy rows idx[from..from+n) of X (and Y) into the arena. */
+  private batch(
+    X: Float32Array,
+    Y: Int32Array | Float32Array,
+    idx: ArrayLike<number> | null,
+    from: number,
+    n: number,
+  ): { x: Tensor; y: Labels | Tensor } {
+    const b = this.backend;
+    const { inputDim: d, outputDim: o } = this.dataset;
+    const x = empty(b, [n, d]);
+    const cls = this.dataset.kind === 'classification';
+    const yp = cls ? b.allocI32(n) : b.alloc(n * o);
+    const f = b.f;
+    const xo = x.ptr >> b.shift;
+    for (let r = 0; r < n; r++) {
+      const i = idx ? idx[from + r] : from + r;
+      f.set(X.subarray(i * d, i * d + d), xo + r * d);
+      if (cls) b.i32[(yp >> 2) + r] = Y[i];
+      else f.set(Y.subarray(i * o, i * o + o), (yp >> b.shift) + r * o);
+    }
+    return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
+  }
+
+  private loss(out: Tensor, y: Labels | Tensor): Tensor {
+    return y instanceof Labels ? softmaxCrossEntropy(out, y) : mse(out, y);
+  }
+
+  /**
+   * Forward + backward on batch `from` of `perm` with the probes attached; the
+   * stats of that pass. No optimizer step; BatchNorm running statistics are restored.
+   */
+  private measure(perm: Int32Array, from: number): { stats: LayerStats; finite: boolean } {
+    const b = this.backend;
+    const bns = [...this.model.namedModules()].map(([, m]) => m).filter((m): m is BatchNorm => m instanceof BatchNorm);
+    const saved = bns.map((m) => [m.runningMean.toArray(), m.runningVar.toArray()]);
+    const r = this.pass(perm, from, true);
+    bns.forEach((m, i) => {
+      m.runningMean.set(saved[i][0]);
+      m.runningVar.set(saved[i][1]);
+    });
+    this.model.zeroGrad();
+    b.resetArena();
+    return { stats: r.stats!, finite: r.finite && Number.isFinite(r.loss) };
+  }
+
+  /** One forward/backward in train mode (no step); probes when asked. */
+  private pass(perm: Int32Array, from: number, probe: boolean): { loss: number; stats: LayerStats | null; finite: boolean } {
+    const { x, y } = this.batch(this.dataset.trainX, this.dataset.trainY, perm, from, this.batchSize);
+    this.model.train();
+    this.optimizer.zeroGrad();
+    const pr = probe ? new StatsProbe(this.model) : null;
+    const loss = this.loss(this.model.forward(x), y);
+    const lv = loss.item();
+    const readings = pr?.detach() ?? null;
+    if (!Number.isFinite(lv)) {
+      this.backend.resetArena();
+      return { loss: lv, stats: readings ? layerStats(this.model, readings).stats : null, finite: false };
+    }
+    loss.backward();
+    if (!readings) return { loss: lv, stats: null, finite: true };
+    const s = layerStats(this.model, readings);
+    return { loss: lv, stats: s.stats, finite: s.finite };
+  }
+
+  /** One optimizer step (and an evaluation when one is due). Returns the step event, or null when done/diverged. */
+  trainStep(): StepEvent | null {
+    if (this.done) return null;
+    const s = this.step;
+    const pos = s % this.stepsPerEpoch;
+    if (pos === 0 && s > 0) this.perm = this.dataRng.permutation(this.dataset.nTrain);
+    const lr = lrAt(this.spec.train, s, this.totalSteps);
+    this.optimizer.lr = lr;
+    const probing = this.evalDue(s + 1);
+    const r = this.pass(this.perm, pos * this.batchSize, probing);
+    if (!r.finite) {
+      this.diverge(s + 1);
+      return null;
+    }
+    if (this.spec.train.clipNorm > 0) clipGradNorm(this.optimizer.params, this.spec.train.clipNorm);
+    this.optimizer.step();
+    this.backend.resetArena();
+    this.step = s + 1;
+    this.lastLoss = r.loss;
+    this.pending = r.stats;
+    const ev: StepEvent = { type: 'step', step: this.step, epoch: Math.floor(s / this.stepsPerEpoch) + 1, loss: r.loss, lr };
+    this.emit(ev);
+    if (probing) this.evaluate();
+    return ev;
+  }
+
+  /** Loss and accuracy of the model (eval mode, no grad) on rows [0, n) of a split. */
+  private score(X: Float32Array, Y: Int32Array | Float32Array, n: number): { loss: number; acc: number | null } {
+    const b = this.backend;
+    const cls = this.dataset.kind === 'classification';
+    const C = this.dataset.outputDim;
+    let loss = 0;
+    let hits = 0;
+    const top = b.arenaTop();
+    noGrad(() => {
+      for (let from = 0; from < n; from += EVAL_CHUNK) {
+        const m = Math.min(EVAL_CHUNK, n - from);
+        const { x, y } = this.batch(X, Y, null, from, m);
+        const out = this.model.forward(x);
+        loss += this.loss(out, y).item() * m;
+        if (cls) {
+          const f = b.f;
+          const o = out.ptr >> b.shift;
+          for (let r = 0; r < m; r++) {
+            let best = 0;
+            for (let j = 1; j < C; j++) if (f[o + r * C + j] > f[o + r * C + best]) best = j;
+            if (best === Y[from + r]) hits++;
+          }
+        }
+        b.arenaRestore(top);
+      }
+    });
+    return { loss: loss / n, acc: cls ? hits / n : null };
+  }
+
+  /** Evaluate now (train-set sample and test set) and emit an 'eval' event; null if the losses are not finite (the run diverges). */
+  evaluate(): EvalEvent | null {
+    if (this.status === 'diverged') return null;
+    let stats = this.pending;
+    if (!stats) {
+      const m = this.measure(this.perm, 0);
+      if (!m.finite) {
+        this.diverge(this.step);
+        return null;
+      }
+      stats = m.stats;
+    }
+    this.pending = null;
+    const ds = this.dataset;
+    this.model.eval();
+    const tr = this.score(ds.trainX, ds.trainY, Math.min(ds.nTrain, EVAL_TRAIN_MAX));
+    const te = this.score(ds.testX, ds.testY, ds.nTest);
+    this.model.train();
+    if (!Number.isFinite(tr.loss) || !Number.isFinite(te.loss)) {
+      this.diverge(this.step);
+      return null;
+    }
+    const rec: EvalRecord = {
+      step: this.step,
+      epoch: this.epoch,
+      trainLoss: tr.loss,
+      testLoss: te.loss,
+      testAcc: te.acc,
+      trainAcc: tr.acc,
+      timeMs: performance.now() - this.t0,
+      ...stats,
+    };
+    this.history.push(rec);
+    const ev: EvalEvent = { type: 'eval', ...rec };
+    this.emit(ev);
+    return ev;
+  }
+
+  /** End the run (idempotent): the RunResult, emitted once as 'end'. */
+  finish(): RunResult {
+    if (this.ended) return this.ended;
+    if (this.status === 'running') this.status = 'ok';
+    const ok = this.status === 'ok';
+    const last = ok ? this.history.at(-1) : undefined;
+    const result: RunResult = {
+      spec: this.spec,
+      status: this.status,
+      divergedAt: this.divergedAt,
+      steps: this.step,
+      finalTrainLoss: last?.trainLoss ?? null,
+      finalTestLoss: last?.testLoss ?? null,
+      finalTestAcc: last?.testAcc ?? null,
+      finalTrainAcc: last?.trainAcc ?? null,
+      init: this.init,
+      history: this.history,
+      params: this.model.numParameters(),
+      timeMs: performance.now() - this.t0,
+      backend: this.backend.kind,
+    };
+    this.ended = result;
+    this.emit({ type: 'end', result });
+    return result;
+  }
+
+  /** Free the model's and optimizer's memory on the backend (the model is unusable afterwards). */
+  dispose(): void {
+    this.backend.release(this.mark);
+  }
+}
+
+const abortError = (signal: AbortSignal): unknown => signal.reason ?? new Error('run aborted');
+
+/**
+ * Run a whole spec: parse, load data, build, train, evaluate; events go to
+ * opts.onEvent. Throws SpecError for bad specs, the signal's reason when aborted.
+ */
+export async function train(spec: RunSpecInput, opts: TrainOptions = {}): Promise<RunResult & { model?: Model }> {
+  if (opts.signal?.aborted) throw abortError(opts.signal);
+  const tr = await Trainer.create(spec, opts);
+  let ok = false;
+  try {
+    let last = performance.now();
+    while (!tr.done) {
+      tr.trainStep();
+      // NOTE: yield to the event loop now and then so an abort (a worker message) can arrive.
+      if (performance.now() - last > 50) {
+        await new Promise((r) => setTimeout(r, 0));
+        last = performance.now();
+      }
+      if (opts.signal?.aborted) throw abortError(opts.signal);
+    }
+    const result = tr.finish();
+    ok = true;
+    return opts.keepModel ? { ...result, model: tr.model } : result;
+  } finally {
+    if (!(ok && opts.keepModel)) tr.dispose();
+  }
+}
