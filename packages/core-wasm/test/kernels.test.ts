@@ -11,6 +11,7 @@
  * - colSum: (rows + 2) u sum_i |x_ij|; returned float64 sums: 1e-5 sum |terms| (products are
  *   rounded to float32 in wasm), sumSq: 1e-12 relative (float32 squares are exact in float64).
  */
+import { execFileSync } from 'node:child_process';
 import v8 from 'node:v8';
 import { describe, expect, it } from 'vitest';
 import { ACT_NAMES, Act, activate, KERNEL_NAMES, loadCore, relaxedSimdSupported } from '../src/index.js';
@@ -60,6 +61,18 @@ it('loadCore honours relaxed and initialPages', async () => {
   core.grow(before + 1);
   expect(core.memory.buffer.byteLength).toBe(before + 65536);
   expect(() => core.grow(Number.NaN)).toThrow(/bad byte count/);
+});
+
+it('loadCore({ relaxed: true }) fails with a clear message where relaxed SIMD is unavailable', () => {
+  // A fresh Node 20 without --experimental-wasm-relaxed-simd (skipped where it is on by default).
+  const dist = new URL('../dist/index.js', import.meta.url).href;
+  const code = `const m = await import(${JSON.stringify(dist)});
+    if (m.relaxedSimdSupported()) { console.log('supported'); process.exit(0); }
+    const auto = await m.loadCore();
+    try { await m.loadCore({ relaxed: true }); console.log('no error'); } catch (e) { console.log(auto.relaxed + ' ' + e.message); }`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim();
+  if (out === 'supported') return;
+  expect(out).toMatch(/^false relaxed SIMD is not supported by this WebAssembly runtime/);
 });
 
 const variants: { name: string; relaxed: boolean; ref: 'f64' | 'f32'; big: boolean }[] = [
