@@ -4,7 +4,10 @@
  * No Node built-ins or DOM here (Node-only helpers: '@reslab/engine/node').
  */
 export * from './backend.js';
+export * from './checkpoint.js';
 export * from './events.js';
+export * from './fold.js';
+export * from './lab/index.js';
 export * from './nn/block.js';
 export * from './nn/init.js';
 export * from './nn/linear.js';

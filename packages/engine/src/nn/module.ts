@@ -15,6 +15,7 @@ export abstract class Module {
   training = true;
   private readonly ownParams: Array<[string, Tensor]> = [];
   private readonly kids: Array<[string, Module]> = [];
+  private readonly ownBuffers: Array<[string, Tensor]> = [];
   private readonly hooks = new Map<number, ForwardHook>();
 
   abstract forward(x: Tensor): Tensor;
@@ -32,6 +33,11 @@ export abstract class Module {
     this.ownParams.push([name, t]);
     return t;
   }
+  /** Persistent non-trainable state (running statistics), saved in checkpoints. */
+  protected registerBuffer(name: string, t: Tensor): Tensor {
+    this.ownBuffers.push([name, t]);
+    return t;
+  }
   protected registerModule<M extends Module>(name: string, m: M): M {
     this.kids.push([name, m]);
     return m;
@@ -45,6 +51,10 @@ export abstract class Module {
   *namedParameters(prefix = ''): Generator<[string, Tensor]> {
     for (const [n, t] of this.ownParams) yield [prefix ? `${prefix}.${n}` : n, t];
     for (const [n, m] of this.kids) yield* m.namedParameters(prefix ? `${prefix}.${n}` : n);
+  }
+  *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    for (const [n, t] of this.ownBuffers) yield [prefix ? `${prefix}.${n}` : n, t];
+    for (const [n, m] of this.kids) yield* m.namedBuffers(prefix ? `${prefix}.${n}` : n);
   }
   parameters(): Tensor[] {
     return [...this.namedParameters()].map(([, t]) => t);

@@ -21,8 +21,8 @@ export class BatchNorm extends Module {
     super();
     this.weight = this.registerParameter('weight', parameter(b, [features], ones(features)));
     this.bias = this.registerParameter('bias', parameter(b, [features]));
-    this.runningMean = buffer(b, [features], 0);
-    this.runningVar = buffer(b, [features], 1);
+    this.runningMean = this.registerBuffer('runningMean', buffer(b, [features], 0));
+    this.runningVar = this.registerBuffer('runningVar', buffer(b, [features], 1));
   }
   forward(x: Tensor): Tensor {
     return batchNorm(x, this.weight, this.bias, this, this.training);

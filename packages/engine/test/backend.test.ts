@@ -1,0 +1,37 @@
+import { KERNEL_NAMES } from '@reslab/core-wasm';
+import { describe, expect, it } from 'vitest';
+import { BACKEND_KINDS, createBackend } from '../src/backend.js';
+
+describe('backends', () => {
+  it.each(BACKEND_KINDS)('%s implements every kernel of the ABI', async (kind) => {
+    const b = await createBackend(kind);
+    for (const name of ['heapBase', ...KERNEL_NAMES])
+      expect(typeof (b.k as unknown as Record<string, unknown>)[name], name).toBe('function');
+    expect(b.bytes).toBe(kind === 'js64' ? 8 : 4);
+  });
+
+  it.each(BACKEND_KINDS)('%s: arena resets, persistent survives, memory grows with views re-derived', async (kind) => {
+    const b = await createBackend(kind);
+    const p = b.allocPersistent(4);
+    b.write(p, [1, 2, 3, 4]);
+    const a1 = b.alloc(10);
+    b.resetArena();
+    const a2 = b.alloc(10);
+    expect(a2).toBe(a1);
+    // force growth well past the initial size
+    const big = b.alloc(8_000_000);
+    b.k.fill(big, 2.5, 8_000_000);
+    expect(b.read(big + b.bytes * 7_999_990, 2)).toEqual([2.5, 2.5]);
+    expect(b.read(p, 4)).toEqual([1, 2, 3, 4]);
+    expect(b.usage().capacity).toBeGreaterThanOrEqual(8_000_000 * b.bytes);
+    const m = b.mark();
+    b.allocPersistent(100);
+    b.release(m);
+    expect(b.mark()).toBe(m);
+    expect(() => b.release(m + 1_000_000_000)).toThrow(/invalid mark/);
+  });
+
+  it('rejects an unknown kind with a clear message', async () => {
+    await expect(createBackend('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
+  });
+});
