@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import type { LayerStats } from '../src/events.js';
+import {
+  analyzeStudy,
+  chooseLr,
+  expandStudy,
+  foldStudy,
+  foldTolerance,
+  getStudy,
+  type JobRecord,
+  parseStudyFile,
+  planStudy,
+  resolveStudy,
+  runJob,
+  STUDIES,
+  type StudyData,
+  skipStudy,
+  type TrainJob,
+} from '../src/lab/index.js';
+import { SpecError } from '../src/spec.js';
+
+const tiny: StudyData = parseStudyFile({
+  name: 'tiny',
+  base: { model: { width: 8 }, train: { maxSteps: 20, epochs: 100, evalEvery: 10, batchSize: 16 }, data: { name: 'spiral', size: 200 } },
+  grid: { variant: ['plain', 'post-1', 'post-2'], 'model.depth': [2, 4] },
+  seeds: 2,
+  lrGrid: [0.01, 0.03],
+  layout: { tables: 'model.depth' },
+});
+
+const stats = (n: number, g: (i: number) => number): LayerStats => ({
+  gradNorms: Array.from({ length: n }, (_, i) => g(i)),
+  layerNames: Array.from({ length: n }, (_, i) => (i === 0 ? 'in' : i === n - 1 ? 'out' : `block${i}.fc1`)),
+  streamNorms: [],
+  active: [],
+});
+
+/** A fake record for a train job with a chosen final loss/accuracy (null loss = diverged). */
+function fake(job: TrainJob, loss: number | null, acc: number | null): JobRecord {
+  return {
+    id: job.id,
+    kind: 'train',
+    study: 'tiny',
+    cell: job.cell,
+    cellKey: job.cellKey,
+    lr: job.lr,
+    seed: job.seed,
+    spec: job.spec,
+    result: {
+      status: loss === null ? 'diverged' : 'ok',
+      divergedAt: loss === null ? 3 : null,
+      steps: 20,
+      finalTrainLoss: loss,
+      finalTestLoss: loss,
+      finalTestAcc: acc,
+      finalTrainAcc: acc,
+      init: stats(5, (i) => 10 ** (i - 4)),
+      history:
+        loss === null
+          ? []
+          : [{ step: 10, epoch: 1, trainLoss: 2 * loss, testLoss: 2 * loss, testAcc: acc, trainAcc: acc, timeMs: 1, ...stats(5, () => 1) }],
+      params: 100,
+      timeMs: 5,
+      backend: 'js',
+    },
+    timeMs: 5,
+    backend: 'js',
+  };
+}
+
+describe('study definitions', () => {
+  it('built-in studies resolve and expand at both budgets with valid specs', () => {
+    for (const def of STUDIES) {
+      for (const budget of ['cli', 'browser'] as const) {
+        const plan = expandStudy(def, {}, budget);
+        expect(plan.jobs.length).toBeGreaterThan(0);
+        expect(new Set(plan.jobs.map((j) => j.id)).size).toBe(plan.jobs.length);
+      }
+    }
+    expect(getStudy('skip')).toBe(skipStudy);
+    expect(() => getStudy('nope')).toThrow(/available studies are skip, fold/);
+  });
+
+  it('the skip study crosses 6 variants x 3 activations x 2 depths x lrs x seeds, plus a projection fold check', () => {
+    const plan = expandStudy(skipStudy);
+    const s = plan.study;
+    const cells = s.grid.reduce((n, a) => n * a.values.length, 1);
+    expect(cells).toBe(36);
+    expect(plan.jobs.filter((j) => j.kind === 'train').length).toBe(cells * s.seeds.length * s.lrGrid.length);
+    const checks = plan.jobs.filter((j) => j.kind !== 'train');
+    expect(checks.map((c) => c.spec.model.shortcut)).toEqual(['projection']);
+    // every post-1 grid run is fold-checked, no other
+    for (const j of plan.jobs) if (j.kind === 'train') expect(j.fold).toBe(j.spec.model.block === 'post' && j.spec.model.skip === 1);
+  });
+
+  it('the fold study has random and trained fold checks with both shortcuts, and twins', () => {
+    const jobs = expandStudy(foldStudy).jobs.filter((j) => j.kind !== 'train');
+    expect(jobs.some((j) => j.kind === 'fold' && !j.trained && j.spec.model.shortcut === 'projection')).toBe(true);
+    expect(jobs.some((j) => j.kind === 'fold' && j.trained && j.spec.model.shortcut === 'projection')).toBe(true);
+    expect(jobs.some((j) => j.kind === 'fold' && j.trained && j.spec.model.shortcut === 'identity')).toBe(true);
+    expect(jobs.filter((j) => j.kind === 'twin').length).toBeGreaterThan(0);
+  });
+});
+
+describe('expansion', () => {
+  it('is deterministic, ordered cell -> lr -> seed, with stable ids', () => {
+    const a = expandStudy(tiny);
+    const b = expandStudy(structuredClone(tiny));
+    expect(a.jobs.map((j) => j.id)).toEqual(b.jobs.map((j) => j.id));
+    const t = a.jobs as TrainJob[];
+    expect(t.length).toBe(3 * 2 * 2 * 2);
+    expect(t[0].cell).toEqual({ variant: 'plain', 'model.depth': 2 });
+    expect([t[0].lr, t[0].seed, t[1].seed, t[2].lr]).toEqual([0.01, 1, 2, 0.03]);
+    expect(t[0].spec.train.lr).toBe(0.01);
+    expect(t[4].spec.model).toMatchObject({ block: 'plain', depth: 4 });
+    expect(t[8].spec.model).toMatchObject({ block: 'post', skip: 1, depth: 2 });
+  });
+
+  it('overrides replace axes, set fields, seeds and lrs; ids change with the spec', () => {
+    const base = expandStudy(tiny);
+    const o = expandStudy(tiny, { grid: { 'model.depth': [6] }, set: { 'model.width': 4 }, seeds: 1, lrGrid: [0.1] });
+    expect(o.jobs.length).toBe(3);
+    expect(o.jobs[0].spec.model).toMatchObject({ depth: 6, width: 4 });
+    expect(o.jobs[0].id).not.toBe(base.jobs[0].id);
+  });
+
+  it('rejects bad input with one clear message', () => {
+    expect(() => expandStudy(tiny, { grid: { 'model.depth': [3] } })).toThrow(/depth 3 is not a multiple of the skip length 2/);
+    expect(() => expandStudy(tiny, { grid: { 'model.dept': [3] } })).toThrow(SpecError);
+    expect(() => expandStudy(tiny, { grid: { 'model.activation': ['softmaxx'] } })).toThrow(/activation/);
+    expect(() => expandStudy(tiny, { set: { 'train.lr': 0.1 } })).toThrow(/lrGrid/);
+    expect(() => expandStudy(tiny, { lrGrid: [-1] })).toThrow(/positive/);
+    expect(() => resolveStudy(tiny, 'cli', { seeds: 0 })).toThrow(/seeds/);
+  });
+
+  it('validates study files', () => {
+    expect(() => parseStudyFile({ grid: { variant: [] } })).toThrow(/grid.variant: an axis needs at least one value/);
+    expect(() => parseStudyFile({ grid: { 'model.depth': [4] }, colour: 1 })).toThrow(/colour/);
+    expect(() => parseStudyFile({ grid: { depth: [4] } })).toThrow(/unknown study key 'depth'/);
+    expect(() => parseStudyFile({ seeds: 'three' })).toThrow(/seeds/);
+    const d = parseStudyFile({ base: { train: { lr: 0.05 } } });
+    expect(d.lrGrid).toEqual([0.05]);
+    expect(planStudy(resolveStudy(d)).jobs.length).toBe(1);
+  });
+});
+
+describe('learning-rate choice and analysis', () => {
+  it('picks the lr with the lowest median train loss; diverged counts as worst', () => {
+    const jobs = expandStudy(tiny).jobs as TrainJob[];
+    const cell = jobs.filter((j) => j.cellKey === jobs[0].cellKey);
+    // lr 0.01: losses 0.5, 0.6; lr 0.03: 0.1 and diverged -> median +inf
+    const recs = [fake(cell[0], 0.5, 0.8), fake(cell[1], 0.6, 0.8), fake(cell[2], 0.1, 0.9), fake(cell[3], null, null)];
+    const { chosen, scores } = chooseLr(recs, [0.01, 0.03]);
+    expect(chosen).toBe(0.01);
+    expect(scores[1]).toMatchObject({ medianTrainLoss: null, diverged: 1 });
+    // with both fine, the lower median wins
+    expect(
+      chooseLr([fake(cell[0], 0.5, 0.8), fake(cell[1], 0.6, 0.8), fake(cell[2], 0.1, 0.9), fake(cell[3], 0.2, 0.9)], [0.01, 0.03]).chosen,
+    ).toBe(0.03);
+  });
+
+  it('classifies cells against thresholds computed from the data, and compares one- vs two-layer skips', () => {
+    const plan = expandStudy(tiny);
+    const quality: Record<string, number> = { plain: 0.5, 'post-1': 0.7, 'post-2': 0.95 };
+    const recs = (plan.jobs as TrainJob[]).map((j) => {
+      const q = quality[j.cell.variant as string] + (j.seed === 1 ? 0.01 : 0);
+      return fake(j, 1 - q, q);
+    });
+    const a = analyzeStudy(tiny, plan.study, recs, plan.jobs.length);
+    expect(a.missing).toBe(0);
+    const st = (v: string, d: number) => a.cells.find((c) => c.cell.variant === v && c.cell['model.depth'] === d)!.status;
+    // chance 0.5 (2 classes), best 0.955: trained >= 0.7275, failed < 0.5455
+    expect(st('post-2', 2)).toBe('trained');
+    expect(st('post-1', 2)).toBe('partly');
+    expect(st('plain', 2)).toBe('failed');
+    const thr = a.verdict.thresholds.find((t) => t.name === 'trained (depth 2)')!;
+    expect(thr.value).toBeCloseTo(0.5 + 0.5 * (0.955 - 0.5), 6);
+    const pair = a.verdict.lines.find((l) => l.includes('post-1') && l.includes('favour k=2'))!;
+    expect(pair).toMatch(/two-layer skips did better \(2 of 2 comparisons favour k=2/);
+    expect(a.tables.map((t) => t.title)).toEqual(['tiny: depth 2', 'tiny: depth 4']);
+    expect(a.tables[0].rows.length).toBe(3);
+    expect(a.cells[0].gradRatio).toBeCloseTo(1e-3 / 1e-1, 9);
+
+    // the same analysis on other numbers reaches another verdict: nothing is written in advance
+    const flipped = (plan.jobs as TrainJob[]).map((j) => {
+      const q = { plain: 0.9, 'post-1': 0.95, 'post-2': 0.6 }[j.cell.variant as string]! + (j.seed === 1 ? 0.01 : 0);
+      return fake(j, 1 - q, q);
+    });
+    const b = analyzeStudy(tiny, plan.study, flipped, plan.jobs.length);
+    expect(b.verdict.lines.join('\n')).toMatch(/one-layer skips did better/);
+  });
+
+  it('reports an incomplete study', () => {
+    const plan = expandStudy(tiny);
+    const recs = (plan.jobs as TrainJob[]).slice(0, 5).map((j) => fake(j, 0.3, 0.9));
+    const a = analyzeStudy(tiny, plan.study, recs, plan.jobs.length);
+    expect(a.missing).toBe(plan.jobs.length - 5);
+    expect(a.verdict.lines[0]).toMatch(/INCOMPLETE/);
+    expect(a.cells.filter((c) => c.status === 'missing').length).toBeGreaterThan(0);
+  });
+
+  it('fold tolerance scales with the output and the depth', () => {
+    expect(foldTolerance(1, 10)).toBeCloseTo(16 * 2 ** -23 * 12, 12);
+    expect(foldTolerance(100, 10)).toBeCloseTo(100 * foldTolerance(1, 10), 12);
+  });
+});
+
+describe('running jobs (js backend, tiny)', () => {
+  const def = parseStudyFile({
+    name: 'tinyrun',
+    base: {
+      model: { width: 8, depth: 3 },
+      train: { maxSteps: 12, epochs: 100, evalEvery: 4, batchSize: 16 },
+      data: { name: 'spiral', size: 160 },
+    },
+    grid: { variant: ['post-1'] },
+    seeds: 1,
+    lrGrid: [0.01],
+    foldTrained: true,
+    checks: [
+      { kind: 'fold', label: 'random projection', set: { 'model.shortcut': 'projection' }, trained: false },
+      { kind: 'twin', label: 'twin' },
+    ],
+  });
+
+  it('trains, folds and twins; the same job twice gives the same record', async () => {
+    const plan = expandStudy(def);
+    const recs = [];
+    for (const j of plan.jobs) recs.push(await runJob(j, { study: 'tinyrun', backend: 'js' }));
+    const [t, f, w] = recs;
+    expect(t.error).toBeUndefined();
+    expect(t.result?.status).toBe('ok');
+    expect(t.result?.history.length).toBe(3);
+    expect(t.fold!.maxAbsDiff).toBeLessThan(foldTolerance(t.fold!.maxAbsOutput, t.fold!.layers));
+    expect(f.fold!.shortcut).toBe('projection');
+    expect(f.fold!.maxAbsDiff).toBeLessThan(foldTolerance(f.fold!.maxAbsOutput, f.fold!.layers));
+    expect(w.twin!.steps).toEqual([4, 8, 12]);
+    expect(w.twin!.maxAbsLossDiff).toBeLessThan(1e-3 * Math.max(...w.twin!.lossPost));
+    expect(w.twin!.maxWeightDiff!).toBeLessThan(1e-4);
+    const again = await runJob(plan.jobs[0], { study: 'tinyrun', backend: 'js' });
+    expect(again.result!.history.map((h) => h.trainLoss)).toEqual(t.result!.history.map((h) => h.trainLoss));
+    const a = analyzeStudy(def, plan.study, recs, plan.jobs.length);
+    expect(a.checks.map((c) => c.ok)).toEqual([true, true, true]);
+  });
+});
