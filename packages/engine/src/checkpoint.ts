@@ -77,7 +77,14 @@ export function loadCheckpoint(json: unknown, backend: Backend): { model: Model;
   const fail = (m: string): never => {
     throw new SpecError(`checkpoint: ${m}`);
   };
-  const ck = (typeof json === 'string' ? JSON.parse(json) : json) as Partial<Checkpoint> | null;
+  let ck = json as Partial<Checkpoint> | null;
+  if (typeof json === 'string') {
+    try {
+      ck = JSON.parse(json);
+    } catch {
+      fail('not valid JSON');
+    }
+  }
   if (!ck || typeof ck !== 'object') fail('not an object');
   if (ck!.format !== CHECKPOINT_FORMAT) fail(`format is '${String(ck!.format)}', expected '${CHECKPOINT_FORMAT}'`);
   if (ck!.version !== CHECKPOINT_VERSION)
