@@ -5,6 +5,7 @@
  */
 export * from './backend.js';
 export * from './checkpoint.js';
+export * from './data/index.js';
 export * from './events.js';
 export * from './fold.js';
 export * from './lab/index.js';
