@@ -4,7 +4,7 @@ import { loadCheckpoint, saveCheckpoint } from '../src/checkpoint.js';
 import { foldCheck, foldPost1 } from '../src/fold.js';
 import { buildModel } from '../src/nn/model.js';
 import { Rng } from '../src/rng.js';
-import { parseRunSpec } from '../src/spec.js';
+import { type ModelSpecInput, parseRunSpec } from '../src/spec.js';
 import { noGrad, tensor } from '../src/tensor.js';
 import { train } from '../src/train/trainer.js';
 import { randn } from './helpers.js';
@@ -12,12 +12,14 @@ import { randn } from './helpers.js';
 describe('fold post-1 into plain', () => {
   it.each(['js', 'wasm'] as const)('%s: random post-1 models equal their folded plain model (< 1e-5)', async (kind) => {
     const b = await createBackend(kind);
-    for (const [i, extra] of [
-      { shortcut: 'identity', activation: 'relu' },
-      { shortcut: 'projection', activation: 'tanh' },
-      { shortcut: 'scale', activation: 'sigmoid', branchScale: 'fixed', branchScaleValue: 0.3 },
-      { shortcut: 'identity', activation: 'gelu', branchScale: 'rezero' },
-    ].entries()) {
+    for (const [i, extra] of (
+      [
+        { shortcut: 'identity', activation: 'relu' },
+        { shortcut: 'projection', activation: 'tanh' },
+        { shortcut: 'scale', activation: 'sigmoid', branchScale: 'fixed', branchScaleValue: 0.3 },
+        { shortcut: 'identity', activation: 'gelu', branchScale: 'rezero' },
+      ] as const satisfies ModelSpecInput[]
+    ).entries()) {
       const m = buildModel({ block: 'post', skip: 1, depth: 6, width: 12, ...extra }, { inputDim: 5, outputDim: 3 }, new Rng(i), b);
       // perturb so ReZero's alpha is not 0
       if (m.blocks[0].alpha) for (const blk of m.blocks) blk.alpha!.set([0.7]);

@@ -5,10 +5,11 @@ import { buildModel } from '../src/nn/model.js';
 import { Adam, clipGradNorm, gradNorm, SGD } from '../src/optim/optimizer.js';
 import { lrAt } from '../src/optim/schedule.js';
 import { Rng } from '../src/rng.js';
+import type { RunSpecInput } from '../src/spec.js';
 import { parameter } from '../src/tensor.js';
 import { Trainer, train } from '../src/train/trainer.js';
 
-const small = (over: object = {}) => ({
+const small = (over: RunSpecInput = {}): RunSpecInput => ({
   model: { block: 'post', skip: 2, depth: 4, width: 8, activation: 'tanh' },
   data: { name: 'spiral', size: 300, noise: 0.1 },
   train: { epochs: 3, batchSize: 32, lr: 0.01, evalEvery: 5 },
