@@ -31,7 +31,10 @@ const arg = (name, dflt) => {
 function data() {
   // deterministic pseudo-random inputs in [0, 1) and labels
   let s = 12345;
-  const r = () => (s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const r = () => {
+    s = (Math.imul(s, 1103515245) + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
   const x = new Float32Array(B * IN).map(r);
   const y = new Int32Array(B).map(() => Math.floor(r() * OUT));
   return { x, y };
