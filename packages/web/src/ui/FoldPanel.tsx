@@ -1,0 +1,133 @@
+/**
+ * The algebra, measured: a post-1 network (a <- g(W a + b + S a)) folded into a
+ * plain one (W' = I + W, or W_r + W for a projection shortcut) computes the same
+ * outputs. The worker trains the post-1 net briefly, folds it, and reports the
+ * largest output difference.
+ */
+import { useEffect, useRef, useState } from 'react';
+import { fmt } from '../charts/scale';
+import { baseConfig, type LabState, runSpecFor } from '../state';
+import type { Lease, WorkerPool } from '../worker/pool';
+import type { FoldRow } from '../worker/protocol';
+
+export const FOLD_STEPS = 100;
+
+let foldId = 0;
+
+export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: WorkerPool; disabled: boolean }) {
+  const [rows, setRows] = useState<FoldRow[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const lease = useRef<Lease | null>(null);
+  const { tab: _t, study: _s, configs: _c, ...shared } = state;
+  const key = JSON.stringify(shared);
+
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the shared settings the fold uses
+  useEffect(() => {
+    setRows(null);
+    setError(null);
+    return () => {
+      lease.current?.kill();
+      lease.current = null;
+      setBusy(false);
+    };
+  }, [key]);
+
+  const run = () => {
+    let spec: ReturnType<typeof runSpecFor>;
+    try {
+      spec = runSpecFor({ ...state, depth: state.depth }, baseConfig('post', 1));
+    } catch (e) {
+      setError((e as Error).message);
+      return;
+    }
+    lease.current?.kill();
+    setBusy(true);
+    setError(null);
+    const runId = `fold${++foldId}`;
+    const l = pool.lease(
+      (msg) => {
+        if (msg.runId !== runId) return;
+        if (msg.type === 'fold') {
+          setRows(msg.rows);
+          setBusy(false);
+          l.release();
+          lease.current = null;
+        } else if (msg.type === 'error') {
+          setError(msg.message);
+          setBusy(false);
+          l.release();
+          lease.current = null;
+        }
+      },
+      (message) => {
+        setError(message);
+        setBusy(false);
+      },
+    );
+    lease.current = l;
+    l.post({ type: 'fold', runId, spec, trainSteps: Math.min(FOLD_STEPS, state.steps) });
+  };
+
+  return (
+    <section className="fold" aria-labelledby="fold-h" data-testid="fold">
+      <div className="section-head">
+        <h2 id="fold-h">The algebra: is a one-layer skip just a plain layer?</h2>
+        <button type="button" className="secondary" onClick={run} disabled={disabled || busy} data-action="fold">
+          {busy ? 'Checking…' : rows ? 'Check again' : 'Check the algebra'}
+        </button>
+      </div>
+      <p className="muted small">
+        A post-1 block computes <code>g(W a + b + a) = g((I + W) a + b)</code>. The lab trains a post-1 net ({state.depth} layers, width{' '}
+        {state.width}, {Math.min(FOLD_STEPS, state.steps)} steps, this page's data and seed), writes <code>W′ = I + W</code> into a plain
+        net, and measures the largest difference between the two nets' outputs on the test set. With a projection shortcut the fold is{' '}
+        <code>W′ = Wᵣ + W</code>.
+      </p>
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {rows && (
+        <div className="table-wrap">
+          <table className="results">
+            <thead>
+              <tr>
+                <th scope="col">shortcut</th>
+                <th scope="col">fold</th>
+                <th scope="col">layers folded</th>
+                <th scope="col">max |Δ output|</th>
+                <th scope="col">largest |output|</th>
+                <th scope="col">verdict</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => {
+                const rel = r.maxAbsDiff / Math.max(1, r.maxAbsOutput);
+                const same = rel < 1e-4;
+                return (
+                  <tr key={r.label} data-fold={r.shortcut} data-max-diff={r.maxAbsDiff} data-max-output={r.maxAbsOutput}>
+                    <th scope="row">{r.shortcut}</th>
+                    <td>
+                      <code>{r.shortcut === 'identity' ? 'W′ = I + W' : 'W′ = Wᵣ + W'}</code>
+                    </td>
+                    <td>{r.layers}</td>
+                    <td>
+                      <strong>{fmt(r.maxAbsDiff, 3)}</strong>
+                    </td>
+                    <td>{fmt(r.maxAbsOutput, 3)}</td>
+                    <td className={same ? 'ok' : 'wrong'}>{same ? 'the same function (float32 rounding)' : 'differs beyond rounding'}</td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          <p className="muted small">
+            Rule: the nets count as the same function when max |Δ| ≤ 10⁻⁴ × max(1, largest |output|), a float32 rounding allowance; measured
+            on {rows[0]?.batch} test inputs after {rows[0]?.trainedSteps} training steps.
+          </p>
+        </div>
+      )}
+    </section>
+  );
+}

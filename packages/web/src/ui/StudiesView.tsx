@@ -1,0 +1,300 @@
+/**
+ * The named studies at a browser budget: the plan's jobs go to the worker pool,
+ * the records come back, and the engine's analysis turns them into tables and
+ * a verdict computed from the numbers (live, as records arrive).
+ */
+import { type Analysis, analyzeStudy, expandStudy, type JobRecord, type Plan, STUDIES, type StudyDef } from '@reslab/engine';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { LineChart, type Series } from '../charts/LineChart';
+import { PALETTE } from '../equations';
+import { downloadText, toCsv } from '../export';
+import { type Lease, runQueued, type WorkerPool } from '../worker/pool';
+import { ChartBox } from './ChartBox';
+
+interface Progress {
+  done: number;
+  total: number;
+  startedAt: number;
+  failed: number;
+}
+
+function planFor(def: StudyDef): { plan: Plan | null; error: string | null } {
+  try {
+    return { plan: expandStudy(def, {}, 'browser'), error: null };
+  } catch (e) {
+    return { plan: null, error: (e as Error).message };
+  }
+}
+
+const eta = (p: Progress): string => {
+  if (p.done === 0) return '';
+  const left = ((Date.now() - p.startedAt) / p.done) * (p.total - p.done);
+  return left < 1000 ? '' : ` · about ${Math.ceil(left / 1000)} s left`;
+};
+
+export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study: string; onStudy: (name: string) => void }) {
+  const known = STUDIES.find((s) => s.name === study);
+  const def = known ?? STUDIES[0];
+  const { plan, error } = useMemo(() => planFor(def), [def]);
+  const [records, setRecords] = useState<JobRecord[]>([]);
+  const [progress, setProgress] = useState<Progress | null>(null);
+  const [running, setRunning] = useState(false);
+  const [runError, setRunError] = useState<string | null>(null);
+  const abort = useRef<AbortController | null>(null);
+  const leases = useRef(new Set<Lease>());
+
+  const stop = () => {
+    abort.current?.abort();
+    for (const l of leases.current) l.kill();
+    leases.current.clear();
+    setRunning(false);
+  };
+  // biome-ignore lint/correctness/useExhaustiveDependencies: switching study (or leaving the tab) stops the running one
+  useEffect(() => {
+    setRecords([]);
+    setProgress(null);
+    setRunError(null);
+    return stop;
+  }, [def]);
+
+  const run = async () => {
+    if (!plan) return;
+    stop();
+    const ctrl = new AbortController();
+    abort.current = ctrl;
+    const got: JobRecord[] = [];
+    setRecords([]);
+    setRunError(null);
+    setRunning(true);
+    const prog: Progress = { done: 0, total: plan.jobs.length, startedAt: Date.now(), failed: 0 };
+    setProgress({ ...prog });
+    let seq = 0;
+    await runQueued(
+      pool,
+      plan.jobs,
+      (job, _i, finish, lease) => {
+        const runId = `job${++seq}`;
+        const l = lease(
+          (msg) => {
+            if (msg.runId !== runId) return;
+            if (msg.type === 'jobDone' || msg.type === 'error') {
+              if (msg.type === 'jobDone') got.push(msg.record);
+              else {
+                prog.failed++;
+                setRunError(msg.message);
+              }
+              prog.done++;
+              leases.current.delete(l);
+              l.release();
+              if (!ctrl.signal.aborted) {
+                setRecords([...got]);
+                setProgress({ ...prog });
+              }
+              finish();
+            }
+          },
+          (message) => {
+            prog.failed++;
+            prog.done++;
+            setRunError(message);
+            leases.current.delete(l);
+            finish();
+          },
+        );
+        leases.current.add(l);
+        l.post({ type: 'job', runId, job, study: def.name });
+      },
+      ctrl.signal,
+    );
+    if (!ctrl.signal.aborted) setRunning(false);
+  };
+
+  const analysis: Analysis | null = useMemo(() => {
+    if (!plan || records.length === 0) return null;
+    try {
+      return analyzeStudy(def, plan.study, records, plan.jobs.length);
+    } catch (e) {
+      return { error: (e as Error).message } as unknown as Analysis;
+    }
+  }, [def, plan, records]);
+  const analysisError = analysis && (analysis as unknown as { error?: string }).error;
+
+  const exportJson = () =>
+    downloadText(
+      `reslab-study-${def.name}.json`,
+      JSON.stringify({ study: def.name, budget: 'browser', records, analysis }, null, 2),
+      'application/json',
+    );
+  const exportCsv = () => {
+    if (!analysis) return;
+    const parts = analysis.tables.map((t) => `# ${t.title}\n${toCsv(t.header, t.rows)}`);
+    downloadText(`reslab-study-${def.name}.csv`, parts.join('\n'), 'text/csv');
+  };
+
+  const profiles: Series[] = (analysis?.profiles ?? []).slice(0, 12).map((p, i) => ({
+    key: p.cellKey,
+    label: p.cellKey,
+    color: PALETTE[i % PALETTE.length],
+    dashed: i >= PALETTE.length,
+    points: p.gradNorms.map((y, j) => ({ x: j, y })),
+  }));
+
+  return (
+    <section className="studies" aria-labelledby="studies-h">
+      <h2 id="studies-h">Studies</h2>
+      {!known && (
+        <p className="note" role="status">
+          There is no study named '{study}'; showing '{def.name}'.
+        </p>
+      )}
+      <fieldset className="study-picker">
+        <legend className="sr-only">Choose a study</legend>
+        {STUDIES.map((s) => (
+          <button
+            key={s.name}
+            type="button"
+            className={s.name === def.name ? 'chip active' : 'chip'}
+            aria-pressed={s.name === def.name}
+            onClick={() => onStudy(s.name)}
+          >
+            {s.name}
+          </button>
+        ))}
+      </fieldset>
+      <article className="study-card">
+        <h3>{def.title}</h3>
+        <p className="question">{def.question}</p>
+        <details>
+          <summary>What it runs, and the equations</summary>
+          {def.explanation.split('\n\n').map((para) => (
+            <p key={para.slice(0, 40)}>{para}</p>
+          ))}
+        </details>
+        <p className="small">
+          <strong>Published finding</strong> ({def.finding.source}): {def.finding.text}
+        </p>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        {plan && (
+          <p className="muted small">
+            Browser budget: {plan.jobs.length} runs —{' '}
+            {plan.study.grid.map((a) => `${a.key.replace(/^(model|train|data)\./, '')} ∈ {${a.values.join(', ')}}`).join(' × ')}, seeds{' '}
+            {plan.study.seeds.join(', ')}, learning rates {plan.study.lrGrid.join(', ')}, {String(plan.study.base.train.maxSteps ?? '')}{' '}
+            steps each, on {String(plan.study.base.data.name ?? 'mnist')}; {pool.size} worker{pool.size === 1 ? '' : 's'}.
+          </p>
+        )}
+        <div className="buttons">
+          {running ? (
+            <button type="button" className="primary" onClick={stop} data-action="stop-study">
+              Stop
+            </button>
+          ) : (
+            <button type="button" className="primary" onClick={run} disabled={!plan} data-action="run-study">
+              ▶ Run the {def.name} study
+            </button>
+          )}
+          {analysis && !analysisError && (
+            <>
+              <button type="button" className="secondary" onClick={exportJson}>
+                Export JSON
+              </button>
+              <button type="button" className="secondary" onClick={exportCsv}>
+                Export CSV
+              </button>
+            </>
+          )}
+        </div>
+        {progress && (
+          <div className="progress-row">
+            <progress max={progress.total} value={progress.done} aria-label="Study progress" />
+            <span className="muted small" data-testid="study-progress" data-done={progress.done} data-total={progress.total}>
+              {progress.done} / {progress.total} runs{progress.failed ? ` · ${progress.failed} failed` : ''}
+              {running ? eta(progress) : progress.done === progress.total ? ' · done' : ' · stopped'}
+            </span>
+          </div>
+        )}
+        {runError && <p className="error">{runError}</p>}
+      </article>
+      {analysisError && <p className="error">{analysisError}</p>}
+      {analysis && !analysisError && (
+        <>
+          <section className="verdict" aria-labelledby="verdict-h" data-testid="verdict">
+            <h3 id="verdict-h">Verdict{progress && progress.done < progress.total ? ' so far' : ''}</h3>
+            <ul>
+              {analysis.verdict.lines.map((l) => (
+                <li key={l} className={/^ {2}/.test(l) ? 'sub' : ''}>
+                  {l.trim()}
+                </li>
+              ))}
+            </ul>
+            {analysis.verdict.thresholds.length > 0 && (
+              <details>
+                <summary>Thresholds the verdict used</summary>
+                <ul className="small">
+                  {analysis.verdict.thresholds.map((t) => (
+                    <li key={t.name}>
+                      {t.name} = {t.value.toPrecision(3)}: {t.rule}
+                    </li>
+                  ))}
+                </ul>
+              </details>
+            )}
+            {analysis.checks.length > 0 && (
+              <ul className="small">
+                {analysis.checks.map((c) => (
+                  <li key={c.id} className={c.ok ? 'ok' : c.ok === false ? 'wrong' : ''}>
+                    {c.line}
+                  </li>
+                ))}
+              </ul>
+            )}
+            <p className="muted small">Learning rate: {analysis.lrCriterion}.</p>
+          </section>
+          {analysis.tables.map((t) => (
+            <section key={t.title} className="table-wrap">
+              <table className="results study-table">
+                <caption>{t.title}</caption>
+                <thead>
+                  <tr>
+                    {t.header.map((h) => (
+                      <th key={h} scope="col">
+                        {h}
+                      </th>
+                    ))}
+                  </tr>
+                </thead>
+                <tbody>
+                  {t.rows.map((r) => (
+                    <tr key={r.join('|')}>
+                      {r.map((c, i) => (
+                        // biome-ignore lint/suspicious/noArrayIndexKey: table cells are positional
+                        <td key={i}>{c}</td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+              {t.note && <p className="muted small">{t.note}</p>}
+            </section>
+          ))}
+          {profiles.length > 0 && (
+            <ChartBox name={`study-${def.name}-grad-profile`}>
+              <LineChart
+                chartId="study-profile"
+                title="Gradient norm per layer at initialisation (median over seeds)"
+                xLabel="layer (input first)"
+                yLabel="‖∂L/∂W‖"
+                series={profiles}
+                logY
+                intX
+              />
+            </ChartBox>
+          )}
+        </>
+      )}
+    </section>
+  );
+}
