@@ -22,5 +22,6 @@ export * from './optim/schedule.js';
 export * from './rng.js';
 export * from './spec.js';
 export * from './tensor.js';
+export * from './train/predict.js';
 export * from './train/stats.js';
 export * from './train/trainer.js';

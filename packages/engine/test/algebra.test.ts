@@ -106,3 +106,28 @@ describe('checkpoints', () => {
     expect(() => loadCheckpoint(null, b)).toThrow(/checkpoint: not an object/);
   });
 });
+
+describe('predict', () => {
+  it('returns the eval-mode outputs in chunks, softmax rows sum to 1, leaves the arena as it was', async () => {
+    const { predict } = await import('../src/train/predict.js');
+    const b = await createBackend('js');
+    const m = buildModel({ depth: 2, width: 4, dropout: 0.5 }, { inputDim: 2, outputDim: 3 }, 0, b);
+    const x = randn(new Rng(1), 7 * 2);
+    const top = b.arenaTop();
+    const a = predict(m, x, { chunk: 3 });
+    const full = noGrad(() =>
+      m
+        .eval()
+        .forward(tensor(b, x, [7, 2]))
+        .toArray(),
+    );
+    m.train();
+    expect(Array.from(a)).toEqual(Array.from(Float32Array.from(full)));
+    expect(b.arenaTop()).toBeGreaterThan(top);
+    b.resetArena();
+    const p = predict(m, x, { softmax: true });
+    for (let r = 0; r < 7; r++) expect(p[r * 3] + p[r * 3 + 1] + p[r * 3 + 2]).toBeCloseTo(1, 6);
+    expect(m.training).toBe(true);
+    expect(() => predict(m, [1, 2, 3])).toThrow(/whole number of rows/);
+  });
+});

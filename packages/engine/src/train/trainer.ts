@@ -151,11 +151,14 @@ export class Trainer {
     const yp = cls ? b.allocI32(n) : b.alloc(n * o);
     const f = b.f;
     const xo = x.ptr >> b.shift;
+    const i32 = b.i32;
+    const yo = cls ? yp >> 2 : yp >> b.shift;
+    // NOTE: plain loops, no subarray views: nothing is allocated per row.
     for (let r = 0; r < n; r++) {
       const i = idx ? idx[from + r] : from + r;
-      f.set(X.subarray(i * d, i * d + d), xo + r * d);
-      if (cls) b.i32[(yp >> 2) + r] = Y[i];
-      else f.set(Y.subarray(i * o, i * o + o), (yp >> b.shift) + r * o);
+      for (let j = 0, s = i * d, t = xo + r * d; j < d; j++) f[t + j] = X[s + j];
+      if (cls) i32[yo + r] = Y[i];
+      else for (let j = 0; j < o; j++) f[yo + r * o + j] = Y[i * o + j];
     }
     return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
   }
