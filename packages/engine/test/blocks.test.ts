@@ -184,3 +184,54 @@ describe('model structure', () => {
     }
   });
 });
+
+describe('modules', () => {
+  it('Sequential(Linear, BatchNorm, LayerNorm, Linear): names and gradients vs finite differences', async () => {
+    const { Sequential } = await import('../src/nn/sequential.js');
+    const { Linear } = await import('../src/nn/linear.js');
+    const { BatchNorm, LayerNorm } = await import('../src/nn/norm.js');
+    const { Act } = await import('@reslab/core-wasm');
+    const net = new Sequential(
+      new Linear(js64, 3, 4, { act: Act.tanh }),
+      new BatchNorm(js64, 4),
+      new LayerNorm(js64, 4),
+      new Linear(js64, 4, 2, { bias: false }),
+    );
+    const rng = new Rng(8);
+    for (const p of net.parameters()) p.set(randn(rng, p.size, 0.7));
+    expect([...net.namedParameters()].map(([n]) => n)).toEqual([
+      '0.weight',
+      '0.bias',
+      '1.weight',
+      '1.bias',
+      '2.weight',
+      '2.bias',
+      '3.weight',
+    ]);
+    const x = randn(new Rng(9), 6 * 3);
+    const { worst } = gradCheck(js64, net.parameters(), () =>
+      softmaxCrossEntropy(net.forward(tensor(js64, x, [6, 3])), labels(js64, [0, 1, 1, 0, 1, 0])),
+    );
+    expect(worst).toBeLessThan(1e-5);
+    // eval mode uses the running statistics: a different function of x
+    const bn = net.layers[1] as InstanceType<typeof BatchNorm>;
+    expect(bn.runningMean.toArray().some((v) => v !== 0)).toBe(true);
+    const t = net.forward(tensor(js64, x, [6, 3])).toArray();
+    const e = net
+      .eval()
+      .forward(tensor(js64, x, [6, 3]))
+      .toArray();
+    expect(e).not.toEqual(t);
+    expect(net.layers.every((m) => !m.training)).toBe(true);
+    js64.resetArena();
+  });
+
+  it('activity: active ReLU units, saturated sigmoid/tanh units', async () => {
+    const { activeFraction } = await import('../src/train/stats.js');
+    const { Act } = await import('@reslab/core-wasm');
+    expect(activeFraction(Act.relu, [tensor(js, [0, 1, 2, -0])])).toBe(0.5);
+    expect(activeFraction(Act.sigmoid, [tensor(js, [0.5, 0.99, 0.01, 0.9])])).toBe(0.5);
+    expect(activeFraction(Act.tanh, [tensor(js, [0, 0.99, -0.97, 0.5])])).toBe(0.5);
+    js.resetArena();
+  });
+});

@@ -154,6 +154,17 @@ describe('Trainer (manual stepping)', () => {
     expect(ev.filter((x) => x.type === 'end')).toHaveLength(1);
     t.dispose();
   });
+
+  it('memory stays flat: the arena is reused step after step', async () => {
+    const t = await Trainer.create(small({ train: { epochs: 50, batchSize: 16, evalEvery: 0 } }), { backend: 'wasm' });
+    // past the first evaluation (end of epoch 1), whose chunks need the largest arena
+    for (let i = 0; i < t.stepsPerEpoch + 1; i++) t.trainStep();
+    const u = t.backend.usage();
+    for (let i = 0; i < 200; i++) t.trainStep();
+    expect(t.backend.usage()).toEqual(u);
+    expect(t.backend.tape).toHaveLength(0);
+    t.dispose();
+  });
 });
 
 describe('optimizers and schedules', () => {
