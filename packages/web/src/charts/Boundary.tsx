@@ -157,7 +157,7 @@ export function Boundary({
           </>
         )}
         <text x={pad} y={H - 4} fill="#5b6472">
-          {data?.kind === 'value' ? `output ${fmt(lo)} … ${fmt(hi)}` : 'blue: class 0 · orange: class 1 · dark ring: test'}
+          {data?.kind === 'value' ? `output ${fmt(lo)} … ${fmt(hi)}` : 'blue 0 · orange 1 · dark ring: test point'}
         </text>
       </svg>
     </div>

@@ -52,7 +52,8 @@ export function log10(d0: number, d1: number, r0: number, r1: number): Scale {
     }
   }
   const f = ((v: number) => r0 + ((Math.log10(Math.max(v, 1e-300)) - l0) / (l1 - l0)) * (r1 - r0)) as Scale;
-  f.ticks = ticks;
+  // A short span has too few 1-2-5 ticks: use round linear ticks inside it instead.
+  f.ticks = ticks.length >= 3 ? ticks : linear(10 ** l0, 10 ** l1, 0, 1, 4).ticks.filter((t) => t > 0);
   f.log = true;
   return f;
 }

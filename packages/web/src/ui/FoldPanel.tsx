@@ -4,6 +4,7 @@
  * outputs. The worker trains the post-1 net briefly, folds it, and reports the
  * largest output difference.
  */
+import { FOLD_RULE, foldTolerance } from '@reslab/engine';
 import { useEffect, useRef, useState } from 'react';
 import { fmt } from '../charts/scale';
 import { baseConfig, type LabState, runSpecFor } from '../state';
@@ -26,14 +27,17 @@ export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: Wo
   useEffect(() => {
     setRows(null);
     setError(null);
+    const t = disabled ? 0 : window.setTimeout(() => runRef.current(), 800);
     return () => {
+      clearTimeout(t);
       lease.current?.kill();
       lease.current = null;
       setBusy(false);
     };
-  }, [key]);
+  }, [key, disabled]);
 
   const run = () => {
+    if (disabled) return;
     let spec: ReturnType<typeof runSpecFor>;
     try {
       spec = runSpecFor({ ...state, depth: state.depth }, baseConfig('post', 1));
@@ -69,6 +73,9 @@ export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: Wo
     l.post({ type: 'fold', runId, spec, trainSteps: Math.min(FOLD_STEPS, state.steps) });
   };
 
+  const runRef = useRef(run);
+  runRef.current = run;
+
   return (
     <section className="fold" aria-labelledby="fold-h" data-testid="fold">
       <div className="section-head">
@@ -96,17 +103,26 @@ export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: Wo
                 <th scope="col">shortcut</th>
                 <th scope="col">fold</th>
                 <th scope="col">layers folded</th>
-                <th scope="col">max |Δ output|</th>
+                <th scope="col">max |Δ output| (float32)</th>
+                <th scope="col">same in float64</th>
                 <th scope="col">largest |output|</th>
+                <th scope="col">net's own rounding</th>
+                <th scope="col">tolerance</th>
                 <th scope="col">verdict</th>
               </tr>
             </thead>
             <tbody>
               {rows.map((r) => {
-                const rel = r.maxAbsDiff / Math.max(1, r.maxAbsOutput);
-                const same = rel < 1e-4;
+                const tol = foldTolerance(r);
+                const same = r.maxAbsDiff <= tol;
                 return (
-                  <tr key={r.label} data-fold={r.shortcut} data-max-diff={r.maxAbsDiff} data-max-output={r.maxAbsOutput}>
+                  <tr
+                    key={r.label}
+                    data-fold={r.shortcut}
+                    data-max-diff={r.maxAbsDiff}
+                    data-max-output={r.maxAbsOutput}
+                    data-tolerance={tol}
+                  >
                     <th scope="row">{r.shortcut}</th>
                     <td>
                       <code>{r.shortcut === 'identity' ? 'W′ = I + W' : 'W′ = Wᵣ + W'}</code>
@@ -115,16 +131,19 @@ export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: Wo
                     <td>
                       <strong>{fmt(r.maxAbsDiff, 3)}</strong>
                     </td>
+                    <td>{fmt(r.maxAbsDiff64, 3)}</td>
                     <td>{fmt(r.maxAbsOutput, 3)}</td>
-                    <td className={same ? 'ok' : 'wrong'}>{same ? 'the same function (float32 rounding)' : 'differs beyond rounding'}</td>
+                    <td>{fmt(r.roundingError, 2)}</td>
+                    <td>{fmt(tol, 2)}</td>
+                    <td className={same ? 'ok' : 'wrong'}>{same ? 'the same function' : 'differs beyond rounding'}</td>
                   </tr>
                 );
               })}
             </tbody>
           </table>
           <p className="muted small">
-            Rule: the nets count as the same function when max |Δ| ≤ 10⁻⁴ × max(1, largest |output|), a float32 rounding allowance; measured
-            on {rows[0]?.batch} test inputs after {rows[0]?.trainedSteps} training steps.
+            Rule (the engine's, as in the CLI): {FOLD_RULE}. The float64 column repeats the fold with rounding almost removed. Measured on{' '}
+            {rows[0]?.batch} test inputs after {rows[0]?.trainedSteps} training steps.
           </p>
         </div>
       )}

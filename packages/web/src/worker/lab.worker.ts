@@ -15,18 +15,17 @@ import {
   createBackend,
   type Dataset,
   datasetFor,
-  foldCheck,
   lineGrid,
   loadCheckpoint,
   type Model,
-  noGrad,
+  measureFold,
   parseRunSpec,
   planeGrid,
+  predict,
   type RunEvent,
   type RunSpec,
   runJob,
   Trainer,
-  tensor,
 } from '@reslab/engine';
 import type { BoundaryData, PointsData } from '../charts/Boundary';
 import type { CheckpointInfo, Extras, FoldRow, FromWorker, ToWorker } from './protocol';
@@ -63,49 +62,17 @@ const yieldNow = () =>
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
-/** Outputs of the model (eval mode, no grad) on `rows` inputs, in chunks. */
-function predict(model: Model, x: Float32Array, rows: number): Float32Array {
-  const b = model.backend;
-  const d = model.io.inputDim;
-  const o = model.io.outputDim;
-  const out = new Float32Array(rows * o);
-  const wasTraining = model.training;
-  model.eval();
-  try {
-    noGrad(() => {
-      for (let from = 0; from < rows; from += 512) {
-        const n = Math.min(512, rows - from);
-        const top = b.arenaTop();
-        const y = model.forward(tensor(b, x.subarray(from * d, (from + n) * d), [n, d])).toArray();
-        out.set(y, from * o);
-        b.arenaRestore(top);
-      }
-    });
-  } finally {
-    model.train(wasTraining);
-  }
-  return out;
-}
-
-function softmaxRow(y: Float32Array, r: number, c: number): number[] {
-  let m = -Infinity;
-  for (let j = 0; j < c; j++) m = Math.max(m, y[r * c + j]);
-  const e = Array.from({ length: c }, (_, j) => Math.exp(y[r * c + j] - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
-
 function boundaryOf(model: Model, ds: Dataset, n: number): BoundaryData {
   if (ds.inputDim === 1) {
     const xs = lineGrid(n * 2);
-    const y = predict(model, xs, xs.length);
+    const y = predict(model, xs);
     return { n: xs.length, extent: 1, values: Array.from(y), kind: 'value', dims: 1 };
   }
   const g = planeGrid(n);
-  const y = predict(model, g.inputs, n * n);
   const cls = ds.kind === 'classification';
+  const y = predict(model, g.inputs, { softmax: cls });
   const values = new Array<number>(n * n);
-  for (let i = 0; i < n * n; i++) values[i] = cls ? softmaxRow(y, i, ds.outputDim)[1] : y[i * ds.outputDim];
+  for (let i = 0; i < n * n; i++) values[i] = y[i * ds.outputDim + (cls ? 1 : 0)];
   return { n, extent: g.extent, values, kind: cls ? 'prob' : 'value', dims: 2 };
 }
 
@@ -125,15 +92,15 @@ function pictures(run: Run): void {
   }
   if (run.extras.samples > 0 && ds.kind === 'classification' && ds.inputDim > 2) {
     const n = Math.min(run.extras.samples, ds.nTest);
-    const y = predict(tr.model, ds.testX, n);
+    const c = ds.outputDim;
+    const p = predict(tr.model, ds.testX.subarray(0, n * ds.inputDim), { softmax: true });
     const preds: number[] = [];
     const probs: number[] = [];
     for (let i = 0; i < n; i++) {
-      const p = softmaxRow(y, i, ds.outputDim);
       let best = 0;
-      for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
+      for (let j = 1; j < c; j++) if (p[i * c + j] > p[i * c + best]) best = j;
       preds.push(best);
-      probs.push(p[best]);
+      probs.push(p[i * c + best]);
     }
     const labels = Array.from(ds.testY.subarray(0, n));
     const pixels = run.sentPixels ? undefined : Array.from(ds.testX.subarray(0, n * ds.inputDim), (v) => Math.round(v * 100) / 100);
@@ -257,15 +224,7 @@ async function fold(id: string, spec: RunSpec, trainSteps: number): Promise<void
         `the post-1 net with a ${shortcut} shortcut diverged while training (lower the learning rate), so there is nothing to fold`,
       );
     }
-    rows.push({
-      label: job.label,
-      shortcut,
-      trainedSteps: rec.result?.steps ?? 0,
-      maxAbsDiff: rec.fold.maxAbsDiff,
-      maxAbsOutput: rec.fold.maxAbsOutput,
-      layers: rec.fold.layers,
-      batch: rec.fold.batch,
-    });
+    rows.push({ ...rec.fold, label: job.label, trainedSteps: rec.result?.steps ?? 0 });
   }
   post({ type: 'fold', runId: id, rows });
 }
@@ -321,16 +280,17 @@ async function inspect(id: string, text: string): Promise<void> {
     if (ds.inputDim !== io.inputDim || ds.outputDim !== io.outputDim) {
       info.evalNote = `the checkpoint's sizes (${io.inputDim} -> ${io.outputDim}) do not match its dataset '${ds.name}' (${ds.inputDim} -> ${ds.outputDim})`;
     } else {
-      const y = predict(model, ds.testX, ds.nTest);
+      const cls = ds.kind === 'classification';
+      const c = ds.outputDim;
+      const y = predict(model, ds.testX, { softmax: cls });
       let hits = 0;
       let loss = 0;
       for (let i = 0; i < ds.nTest; i++) {
-        if (ds.kind === 'classification') {
-          const p = softmaxRow(y, i, ds.outputDim);
+        if (cls) {
           let best = 0;
-          for (let j = 1; j < p.length; j++) if (p[j] > p[best]) best = j;
+          for (let j = 1; j < c; j++) if (y[i * c + j] > y[i * c + best]) best = j;
           if (best === ds.testY[i]) hits++;
-          loss -= Math.log(Math.max(p[ds.testY[i]], 1e-30));
+          loss -= Math.log(Math.max(y[i * c + ds.testY[i]], 1e-30));
         } else {
           for (let j = 0; j < ds.outputDim; j++) loss += (y[i * ds.outputDim + j] - ds.testY[i * ds.outputDim + j]) ** 2 / ds.outputDim;
         }
@@ -347,8 +307,7 @@ async function inspect(id: string, text: string): Promise<void> {
       }
       if (ms.block === 'post' && ms.skip === 1 && ms.norm === 'none' && ['identity', 'projection', 'scale'].includes(ms.shortcut)) {
         const n = Math.min(256, ds.nTest);
-        const f = foldCheck(model, ds.testX.subarray(0, n * ds.inputDim));
-        info.fold = { maxAbsDiff: f.maxAbsDiff, maxRelDiff: f.maxRelDiff, compared: f.compared };
+        info.fold = await measureFold(model, ds.testX.subarray(0, n * ds.inputDim));
       }
     }
   }

@@ -4,7 +4,7 @@
  * page draws (decision boundary, digit predictions). One configuration per
  * worker; study jobs go to the same workers one at a time.
  */
-import type { Job, JobRecord, ModelIO, ModelSpec, RunEvent, RunSpec } from '@reslab/engine';
+import type { FoldMeasure, Job, JobRecord, ModelIO, ModelSpec, RunEvent, RunSpec } from '@reslab/engine';
 import type { BoundaryData, PointsData } from '../charts/Boundary';
 
 export interface Extras {
@@ -37,14 +37,9 @@ export interface Samples {
   probs: number[];
 }
 
-export interface FoldRow {
+export interface FoldRow extends FoldMeasure {
   label: string;
-  shortcut: 'identity' | 'projection';
   trainedSteps: number;
-  maxAbsDiff: number;
-  maxAbsOutput: number;
-  layers: number;
-  batch: number;
 }
 
 export type FromWorker =
@@ -68,7 +63,7 @@ export interface CheckpointInfo {
   layers: Array<{ name: string; shape: number[]; norm: number; maxAbs: number; normIPlusW: number | null }>;
   eval: { dataset: string; nTest: number; testLoss: number; testAcc: number | null } | null;
   evalNote?: string;
-  fold: { maxAbsDiff: number; maxRelDiff: number; compared: number } | null;
+  fold: FoldMeasure | null;
   boundary: BoundaryData | null;
   points: PointsData | null;
 }
