@@ -12,6 +12,13 @@ export interface FoldMeasure {
   maxAbsDiff: number;
   /** max |y_post1|, the scale the difference is compared with. */
   maxAbsOutput: number;
+  /**
+   * float32 rounding error of the post-1 net itself: max |y_post1 (float32) - y_post1 (float64)| on the same
+   * weights and inputs. Folding cannot be expected to agree better than the net agrees with itself in exact-ish arithmetic.
+   */
+  roundingError: number;
+  /** the fold check repeated in float64 (js64 backend): the algebra with rounding almost removed. */
+  maxAbsDiff64: number;
   shortcut: string;
   /** number of folded layers. */
   layers: number;
@@ -27,6 +34,8 @@ export interface TwinMeasure {
   /** train loss of the plain net initialised at I + W. */
   lossPlain: number[];
   maxAbsLossDiff: number;
+  /** the same for post-1 against itself with its initial weights nudged by one float32 rounding step: rounding-level chaos. */
+  controlMaxAbsLossDiff: number;
   /** max |W'_plain - (I + W_post)| over all folded weights after training (null if not measured). */
   maxWeightDiff: number | null;
   /** the fold check of the post-1 net after training. */

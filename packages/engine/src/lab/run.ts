@@ -5,10 +5,12 @@
  * run is a result; an engine error in one job is recorded on its record.
  */
 import { type Backend, type BackendKind, createBackend } from '../backend.js';
+import { loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { type Dataset, loadDataset } from '../data/index.js';
 import type { RunEvent, RunResult } from '../events.js';
 import { foldCheck, foldPost1 } from '../fold.js';
 import type { Model } from '../nn/model.js';
+import { Rng } from '../rng.js';
 import { parseRunSpec, type RunSpec } from '../spec.js';
 import { Trainer, train } from '../train/trainer.js';
 import type { CheckJob, Job, TrainJob } from './expand.js';
@@ -42,13 +44,35 @@ export function datasetFor(spec: RunSpec): Promise<Dataset> {
   return p;
 }
 
-function foldMeasure(model: Model, ds: Dataset): FoldMeasure {
-  const n = Math.min(FOLD_BATCH, ds.nTest);
-  const x = ds.testX.subarray(0, n * ds.inputDim);
+/**
+ * Fold a post-1 model and compare outputs on x (rows x inputDim): in the model's own precision, and again on a
+ * float64 copy of the same weights, which also gives the float32 rounding error of the unfolded net.
+ */
+export async function measureFold(model: Model, x: ArrayLike<number>): Promise<FoldMeasure> {
   const r = foldCheck(model, x);
+  const b64 = await createBackend('js64');
+  const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
+  const r64 = foldCheck(m64, x);
   let maxAbsOutput = 0;
-  for (const v of r.original) maxAbsOutput = Math.max(maxAbsOutput, Math.abs(v));
-  return { maxAbsDiff: r.maxAbsDiff, maxAbsOutput, shortcut: model.spec.shortcut, layers: model.blocks.length, batch: n };
+  let roundingError = 0;
+  for (let i = 0; i < r.original.length; i++) {
+    maxAbsOutput = Math.max(maxAbsOutput, Math.abs(r.original[i]));
+    roundingError = Math.max(roundingError, Math.abs(r.original[i] - r64.original[i]));
+  }
+  return {
+    maxAbsDiff: r.maxAbsDiff,
+    maxAbsOutput,
+    roundingError,
+    maxAbsDiff64: r64.maxAbsDiff,
+    shortcut: model.spec.shortcut,
+    layers: model.blocks.length,
+    batch: x.length / model.io.inputDim,
+  };
+}
+
+function foldMeasure(model: Model, ds: Dataset): Promise<FoldMeasure> {
+  const n = Math.min(FOLD_BATCH, ds.nTest);
+  return measureFold(model, ds.testX.subarray(0, n * ds.inputDim));
 }
 
 const summary = (r: RunResult): RunSummary => {
@@ -77,7 +101,7 @@ async function runTrain(job: TrainJob, b: Backend, ds: Dataset, o: RunJobOptions
   try {
     const res = await train(job.spec, { backend: b, dataset: ds, onEvent: o.onEvent, signal: o.signal, keepModel: job.fold });
     rec.result = summary(res);
-    if (job.fold) rec.fold = res.status === 'ok' && res.model ? foldMeasure(res.model, ds) : null;
+    if (job.fold) rec.fold = res.status === 'ok' && res.model ? await foldMeasure(res.model, ds) : null;
   } finally {
     b.release(mark);
   }
@@ -89,50 +113,59 @@ async function runFold(job: CheckJob, b: Backend, ds: Dataset, o: RunJobOptions,
     if (job.trained) {
       const res = await train(job.spec, { backend: b, dataset: ds, onEvent: o.onEvent, signal: o.signal, keepModel: true });
       rec.result = summary(res);
-      rec.fold = res.status === 'ok' && res.model ? foldMeasure(res.model, ds) : null;
+      rec.fold = res.status === 'ok' && res.model ? await foldMeasure(res.model, ds) : null;
     } else {
       const tr = new Trainer(job.spec, b, ds);
-      rec.fold = foldMeasure(tr.model, ds);
+      rec.fold = await foldMeasure(tr.model, ds);
     }
   } finally {
     b.release(mark);
   }
 }
 
-/** post-1 and a plain net initialised at its fold (I + W), trained in lockstep on the same batches. */
+/** Max |a_i - b_i| over the common eval points of two histories. */
+function maxLossDiff(a: RunResult, b: RunResult): number {
+  if (a.status !== b.status) return Number.MAX_VALUE;
+  let m = 0;
+  for (let i = 0; i < Math.min(a.history.length, b.history.length); i++)
+    m = Math.max(m, Math.abs(a.history[i].trainLoss - b.history[i].trainLoss));
+  return m;
+}
+
+/**
+ * post-1 and a plain net initialised at its fold (I + W), trained in lockstep on the same batches; plus a control:
+ * the same post-1 net with every initial weight nudged by one float32 rounding step (relative 2^-24, random sign),
+ * which measures how far rounding alone moves this training run.
+ */
 async function runTwin(job: CheckJob, b: Backend, ds: Dataset, o: RunJobOptions, rec: JobRecord): Promise<void> {
   const mark = b.mark();
   try {
     const post = new Trainer(job.spec, b, ds, o.onEvent);
     const plainSpec = parseRunSpec({ ...job.spec, model: { ...job.spec.model, block: 'plain', skip: 1, shortcut: 'identity' } });
     const plain = new Trainer(plainSpec, b, ds);
-    const folded = foldPost1(post.model);
-    const src = new Map(folded.namedParameters());
+    const src = new Map(foldPost1(post.model).namedParameters());
     for (const [name, p] of plain.model.namedParameters()) {
       const s = src.get(name);
       if (!s) throw new Error(`twin: the folded model has no parameter '${name}'`);
       p.set(s.toArray());
     }
+    const control = new Trainer(job.spec, b, ds);
+    const nudge = new Rng(job.spec.seed).fork('twin-control');
+    for (const [, p] of control.model.namedParameters())
+      p.set(p.toArray().map((v) => v * (1 + (nudge.uniform() < 0.5 ? -1 : 1) * 2 ** -24)));
+    const all = [post, plain, control];
     let last = Date.now();
-    while (!post.done || !plain.done) {
-      if (!post.done) post.trainStep();
-      if (!plain.done) plain.trainStep();
+    while (all.some((t) => !t.done)) {
+      for (const t of all) if (!t.done) t.trainStep();
       if (Date.now() - last > 50) {
         await new Promise((r) => setTimeout(r, 0));
         last = Date.now();
       }
       if (o.signal?.aborted) throw o.signal.reason ?? new Error('run aborted');
     }
-    const rp = post.finish();
-    const rq = plain.finish();
+    const [rp, rq, rc] = all.map((t) => t.finish());
     rec.result = summary(rp);
     const n = Math.min(rp.history.length, rq.history.length);
-    const steps = rp.history.slice(0, n).map((h) => h.step);
-    const lossPost = rp.history.slice(0, n).map((h) => h.trainLoss);
-    const lossPlain = rq.history.slice(0, n).map((h) => h.trainLoss);
-    let maxAbsLossDiff = 0;
-    for (let i = 0; i < n; i++) maxAbsLossDiff = Math.max(maxAbsLossDiff, Math.abs(lossPost[i] - lossPlain[i]));
-    if (rp.status !== rq.status) maxAbsLossDiff = Number.MAX_VALUE;
     let maxWeightDiff: number | null = null;
     let foldAfter: FoldMeasure | null = null;
     if (rp.status === 'ok' && rq.status === 'ok') {
@@ -143,9 +176,17 @@ async function runTwin(job: CheckJob, b: Backend, ds: Dataset, o: RunJobOptions,
         const c = f2.get(name)!.toArray();
         for (let i = 0; i < a.length; i++) maxWeightDiff = Math.max(maxWeightDiff, Math.abs(a[i] - c[i]));
       }
-      foldAfter = foldMeasure(post.model, ds);
+      foldAfter = await foldMeasure(post.model, ds);
     }
-    const twin: TwinMeasure = { steps, lossPost, lossPlain, maxAbsLossDiff, maxWeightDiff, foldAfter };
+    const twin: TwinMeasure = {
+      steps: rp.history.slice(0, n).map((h) => h.step),
+      lossPost: rp.history.slice(0, n).map((h) => h.trainLoss),
+      lossPlain: rq.history.slice(0, n).map((h) => h.trainLoss),
+      maxAbsLossDiff: maxLossDiff(rp, rq),
+      controlMaxAbsLossDiff: maxLossDiff(rp, rc),
+      maxWeightDiff,
+      foldAfter,
+    };
     rec.twin = twin;
   } finally {
     b.release(mark);

@@ -100,7 +100,7 @@ const SECTIONS = ['model', 'train', 'data'] as const;
 /** 'variant' or 'model.depth' -> [section, field]; throws a SpecError for anything else. */
 export function splitKey(key: string): ['variant', null] | [(typeof SECTIONS)[number], string] {
   if (key === 'variant') return ['variant', null];
-  const m = /^(model|train|data)\.([A-Za-z]+)$/.exec(key);
+  const m = /^(model|train|data)\.([A-Za-z][A-Za-z0-9]*)$/.exec(key);
   if (!m) throw new SpecError(`unknown study key '${key}': use 'variant' or model.<field>, train.<field>, data.<field> (e.g. model.depth)`);
   if (m[1] === 'train' && m[2] === 'lr')
     throw new SpecError(`'train.lr' is chosen by the learning-rate grid: set lrGrid (--lr-grid) instead`);

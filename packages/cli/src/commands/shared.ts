@@ -1,0 +1,171 @@
+/** Pieces every command uses: output routing (--json keeps stdout for the JSON alone) and the study runner wiring. */
+import { basename } from 'node:path';
+import type { Budget, StudyData, StudyDef } from '@reslab/engine';
+import { UsageError } from '../errors.js';
+import { hasOverrides, type OverrideFlags, overridesFromFlags } from '../options.js';
+import { chooseOutDir } from '../output.js';
+import { formatDuration } from '../progress.js';
+import { type Colors, colorEnabled, colors } from '../render/color.js';
+import { renderLossCharts, renderProfiles, renderTable, renderVerdict } from '../render/text.js';
+import { loadStudyFolder, makePlan, runStudy, type StudyRunResult } from '../runner.js';
+
+export interface RunFlags {
+  out?: string;
+  json?: boolean;
+  backend: string;
+  workers?: number;
+  debug?: boolean;
+}
+
+/** Print the result: JSON on stdout, or the rendered text. */
+export function emit<T>(flags: { json?: boolean }, result: T, text: (r: T, c: Colors) => string): void {
+  if (flags.json) process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  else process.stdout.write(`${text(result, colors(colorEnabled(process.stdout)))}\n`);
+}
+
+export const commandLine = (): string =>
+  ['reslab', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+
+export interface StudyFlags extends RunFlags, OverrideFlags {
+  budget: Budget;
+  resume?: string;
+  dryRun?: boolean;
+  charts?: boolean;
+  quiet?: boolean;
+}
+
+export interface StudyCommandResult {
+  command: string;
+  study: string;
+  title: string;
+  question: string;
+  outDir: string;
+  files: Record<string, string>;
+  jobs: { total: number; ran: number; reused: number };
+  wallMs: number;
+  workers: number;
+  backend: string;
+  analysis: StudyRunResult['analysis'];
+}
+
+/** `reslab study` and `reslab sweep` share this: resolve (or resume), run, render. */
+export async function studyCommand(
+  kind: 'study' | 'sweep',
+  def: StudyDef | StudyData | null,
+  builtin: boolean,
+  flags: StudyFlags,
+): Promise<void> {
+  let budget = flags.budget;
+  let overrides = def ? overridesFromFlags(def, flags) : {};
+  let outDir: string;
+  if (flags.resume) {
+    if (hasOverrides(flags))
+      throw new UsageError(`--resume continues the study exactly as recorded in ${flags.resume}/study.json: drop the other study flags`);
+    if (flags.out) throw new UsageError('--resume writes into the folder it continues: drop --out');
+    const loaded = loadStudyFolder(flags.resume);
+    if (def && loaded.def.name !== def.name) {
+      throw new UsageError(`${flags.resume} holds the study '${loaded.def.name}', not '${def.name}'`);
+    }
+    def = loaded.def;
+    builtin = loaded.folder.builtin;
+    budget = loaded.folder.budget;
+    overrides = loaded.folder.overrides;
+    outDir = chooseOutDir(flags.resume, def.name);
+  } else {
+    if (!def)
+      throw new UsageError(
+        kind === 'study'
+          ? 'name a study (see reslab list), or continue one with --resume DIR'
+          : 'give a study file with --grid FILE, or continue a sweep with --resume DIR',
+      );
+    outDir = chooseOutDir(flags.out, def.name);
+  }
+
+  if (flags.dryRun) {
+    const plan = makePlan(def, budget, overrides);
+    const result = {
+      study: def.name,
+      budget,
+      overrides,
+      axes: plan.study.grid,
+      seeds: plan.study.seeds,
+      lrGrid: plan.study.lrGrid,
+      jobs: plan.jobs.map((j) => ({ id: j.id, kind: j.kind, spec: j.spec })),
+    };
+    emit(flags, result, (r, c) =>
+      [
+        `${c.bold(`reslab ${kind} ${def!.name}`)} (dry run, budget ${budget}): ${r.jobs.length} job(s)`,
+        ...r.axes.map((a) => `  ${a.key}: ${a.values.join(', ')}`),
+        `  seeds: ${r.seeds.join(', ')}; learning rates: ${r.lrGrid.join(', ')}`,
+        ...r.jobs.slice(0, 12).map((j) => `  ${j.id}`),
+        r.jobs.length > 12 ? `  ... and ${r.jobs.length - 12} more` : '',
+      ]
+        .filter(Boolean)
+        .join('\n'),
+    );
+    return;
+  }
+
+  const resumeCommand = `reslab ${kind}${kind === 'study' ? ` ${def.name}` : ''} --resume ${outDir}`;
+  const res = await runStudy({
+    def,
+    builtin,
+    budget,
+    overrides,
+    outDir,
+    workers: flags.workers ?? 1,
+    backend: flags.backend,
+    resume: Boolean(flags.resume),
+    command: commandLine(),
+    resumeCommand,
+    tty: Boolean(process.stderr.isTTY),
+    quiet: Boolean(flags.quiet),
+  });
+  const result: StudyCommandResult = {
+    command: commandLine(),
+    study: def.name,
+    title: def.title,
+    question: def.question,
+    outDir: res.outDir,
+    files: res.files,
+    jobs: { total: res.plan.jobs.length, ran: res.ran, reused: res.reused },
+    wallMs: res.wallMs,
+    workers: res.workers,
+    backend: flags.backend,
+    analysis: res.analysis,
+  };
+  emit(flags, result, (r, c) => renderStudy(r, c, flags.charts !== false && colorEnabled(process.stdout)));
+}
+
+export function renderStudy(r: StudyCommandResult, c: Colors, charts: boolean): string {
+  const a = r.analysis;
+  const out: string[] = [];
+  out.push(`${c.bold(`reslab ${r.study}`)}: ${r.title}`);
+  if (r.question) out.push(c.dim(`Question: ${r.question}`));
+  const reused = r.jobs.reused ? ` (${r.jobs.reused} reused from the earlier run)` : '';
+  out.push(`${r.jobs.total} job(s)${reused} on ${r.workers} worker(s), backend ${r.backend}, wall time ${formatDuration(r.wallMs)}`);
+  out.push('');
+  for (const t of a.tables) out.push(renderTable(t, c), '');
+  out.push(c.dim(`Learning rate: ${a.lrCriterion}.`), '');
+  const prof = renderProfiles(a, c);
+  if (prof) out.push(prof, '');
+  if (charts) {
+    const ch = renderLossCharts(a, c);
+    if (ch) out.push(ch, '');
+  }
+  if (a.checks.length) {
+    out.push(c.bold('Algebra check'));
+    for (const ch of a.checks) out.push(` - ${ch.ok === false ? c.red(ch.line) : ch.line}`);
+    out.push('');
+  }
+  out.push(renderVerdict(a, c), '');
+  out.push(c.bold('Written'));
+  out.push(` ${r.outDir}/`);
+  out.push(
+    `   ${Object.values(r.files)
+      .map((f) => basename(f))
+      .join(', ')}`,
+  );
+  out.push(`   open ${r.files.report} in a browser for the charts`);
+  return out.join('\n');
+}
