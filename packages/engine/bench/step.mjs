@@ -67,8 +67,11 @@ async function reslab(kind) {
 }
 
 async function tfjs(backend) {
+  // NOTE: drop tfjs's banner suggesting tfjs-node (IS_TEST would hide it, but it also turns on leak checks
+  // that fail softmaxCrossEntropy).
+  const warn = console.warn;
+  console.warn = (...a) => (String(a[0]).includes('tfjs-node') ? undefined : warn(...a));
   const tf = await import('@tensorflow/tfjs');
-  tf.env().set('IS_TEST', true);
   if (backend === 'wasm') {
     const tfwasm = await import('@tensorflow/tfjs-backend-wasm');
     const require = createRequire(here);
@@ -79,9 +82,6 @@ async function tfjs(backend) {
   await tf.ready();
   // NOTE: tfjs silently stays on another backend when wasm fails to initialise.
   if (tf.getBackend() !== backend) throw new Error(`tfjs backend is ${tf.getBackend()}, not ${backend}`);
-  // NOTE: IS_TEST (set above to silence the tfjs-node banner of the cpu backend) turns on leak checks that fail
-  // softmaxCrossEntropy on wasm.
-  if (backend === 'wasm') tf.env().set('IS_TEST', false);
   const he = (i, o) => tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i)));
   const zb = (o) => tf.variable(tf.zeros([o]));
   const Win = he(IN, W);
