@@ -35,3 +35,15 @@ describe('backends', () => {
     await expect(createBackend('gpu' as never)).rejects.toThrow(/unknown backend 'gpu'/);
   });
 });
+
+describe('entry points', () => {
+  it('the main entry imports nothing from Node built-ins (only src/node/ may)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const root = new URL('../src/', import.meta.url).pathname;
+    const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.startsWith('node'));
+    expect(files.length).toBeGreaterThan(20);
+    const offenders = files.filter((f) => /from ['"](node:|fs['"]|path['"]|os['"])/.test(readFileSync(join(root, f), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
