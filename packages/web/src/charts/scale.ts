@@ -41,7 +41,7 @@ export function log10(d0: number, d1: number, r0: number, r1: number): Scale {
   }
   const ticks: number[] = [];
   const span = l1 - l0;
-  const mults = span < 1.5 ? [1, 2, 5] : [1];
+  const mults = span < 1 ? [1, 1.5, 2, 3, 5, 7] : span < 3 ? [1, 2, 5] : [1];
   const every = span > 8 ? Math.ceil(span / 6) : 1;
   for (let e = Math.floor(l0); e <= Math.ceil(l1); e++) {
     if (e % every !== 0) continue;
@@ -52,8 +52,8 @@ export function log10(d0: number, d1: number, r0: number, r1: number): Scale {
     }
   }
   const f = ((v: number) => r0 + ((Math.log10(Math.max(v, 1e-300)) - l0) / (l1 - l0)) * (r1 - r0)) as Scale;
-  // A short span has too few 1-2-5 ticks: use round linear ticks inside it instead.
-  f.ticks = ticks.length >= 3 ? ticks : linear(10 ** l0, 10 ** l1, 0, 1, 4).ticks.filter((t) => t > 0);
+  // A very short span may hold no round log tick: use round linear ticks inside it instead.
+  f.ticks = ticks.length >= 2 ? ticks : linear(10 ** l0, 10 ** l1, 0, 1, 4).ticks.filter((t) => t > 0);
   f.log = true;
   return f;
 }

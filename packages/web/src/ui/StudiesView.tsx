@@ -3,9 +3,23 @@
  * the records come back, and the engine's analysis turns them into tables and
  * a verdict computed from the numbers (live, as records arrive).
  */
-import { type Analysis, analyzeStudy, expandStudy, type JobRecord, type Plan, STUDIES, type StudyDef } from '@reslab/engine';
+import {
+  type Analysis,
+  analyzeStudy,
+  axisName,
+  type CellSummary,
+  datasetClasses,
+  expandStudy,
+  type JobRecord,
+  type Plan,
+  STUDIES,
+  type StudyDef,
+  type Value,
+} from '@reslab/engine';
 import { useEffect, useMemo, useRef, useState } from 'react';
+import { BarChart, type BarGroup } from '../charts/BarChart';
 import { LineChart, type Series } from '../charts/LineChart';
+import { pct } from '../charts/scale';
 import { PALETTE } from '../equations';
 import { downloadText, toCsv } from '../export';
 import { type Lease, runQueued, type WorkerPool } from '../worker/pool';
@@ -130,14 +144,6 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
     const parts = analysis.tables.map((t) => `# ${t.title}\n${toCsv(t.header, t.rows)}`);
     downloadText(`reslab-study-${def.name}.csv`, parts.join('\n'), 'text/csv');
   };
-
-  const profiles: Series[] = (analysis?.profiles ?? []).slice(0, 12).map((p, i) => ({
-    key: p.cellKey,
-    label: p.cellKey,
-    color: PALETTE[i % PALETTE.length],
-    dashed: i >= PALETTE.length,
-    points: p.gradNorms.map((y, j) => ({ x: j, y })),
-  }));
 
   return (
     <section className="studies" aria-labelledby="studies-h">
@@ -280,19 +286,107 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
               {t.note && <p className="muted small">{t.note}</p>}
             </section>
           ))}
-          {profiles.length > 0 && (
-            <ChartBox name={`study-${def.name}-grad-profile`}>
-              <LineChart
-                chartId="study-profile"
-                title="Gradient norm per layer at initialisation (median over seeds)"
-                xLabel="layer (input first)"
-                yLabel="‖∂L/∂W‖"
-                series={profiles}
-                logY
-                intX
-              />
-            </ChartBox>
-          )}
+          {plan && <StudyCharts def={def} plan={plan} analysis={analysis} />}
+        </>
+      )}
+    </section>
+  );
+}
+
+const label = (key: string, v: Value): string => (key === 'variant' || typeof v === 'string' ? String(v) : `${axisName(key)} ${v}`);
+
+/**
+ * Charts of a study's cells: per value of the table axis (e.g. depth), bars of
+ * the score per bar axis value (variant) grouped by the other axes (activation);
+ * and the gradient-norm profile at initialisation of one chosen group.
+ */
+function StudyCharts({ def, plan, analysis }: { def: StudyDef; plan: Plan; analysis: Analysis }) {
+  const axes = plan.study.grid.map((a) => a.key);
+  const tableAxis = def.layout.tables && axes.includes(def.layout.tables) ? def.layout.tables : null;
+  const barAxis = axes.includes('variant') ? 'variant' : (axes.find((a) => a !== tableAxis) ?? null);
+  const groupAxes = axes.filter((a) => a !== tableAxis && a !== barAxis);
+  const barValues = barAxis ? (plan.study.grid.find((a) => a.key === barAxis)?.values ?? []) : [];
+  const tableValues = tableAxis ? (plan.study.grid.find((a) => a.key === tableAxis)?.values ?? []) : [null];
+  const classes = datasetClasses(String(plan.study.base.data.name ?? 'mnist'));
+  const groupKey = (c: CellSummary) => groupAxes.map((k) => label(k, c.cell[k])).join(', ') || 'all';
+  const groupKeys = [...new Set(analysis.cells.map(groupKey))];
+  const profileKeys = [
+    ...new Set(analysis.cells.map((c) => [tableAxis ? label(tableAxis, c.cell[tableAxis]) : '', groupKey(c)].filter(Boolean).join(', '))),
+  ];
+  const [profileKey, setProfileKey] = useState<string | null>(null);
+  const chosen = profileKey && profileKeys.includes(profileKey) ? profileKey : (profileKeys[0] ?? '');
+  const color = (v: Value) => PALETTE[Math.max(0, barValues.indexOf(v)) % PALETTE.length];
+
+  const barsFor = (t: Value | null): BarGroup[] =>
+    groupKeys.map((g) => ({
+      label: g,
+      bars: barValues.map((bv) => {
+        const c = analysis.cells.find(
+          (x) => groupKey(x) === g && (!barAxis || x.cell[barAxis] === bv) && (!tableAxis || x.cell[tableAxis] === t),
+        );
+        const s = classes === null ? c?.trainLoss : c?.testAcc;
+        const ok = c && c.status !== 'failed' && c.status !== 'missing' && s && s.median !== null;
+        return {
+          key: String(bv),
+          label: barAxis ? label(barAxis, bv) : 'value',
+          color: color(bv),
+          value: ok ? (s.median as number) : null,
+          lo: ok ? s.min : null,
+          hi: ok ? s.max : null,
+          note: !c ? 'not run yet' : c.status === 'failed' ? 'failed' : 'no value',
+        };
+      }),
+    }));
+
+  const profiles: Series[] = analysis.profiles
+    .map((p) => ({ p, c: analysis.cells.find((c) => c.cellKey === p.cellKey) }))
+    .filter(({ c }) => c && [tableAxis ? label(tableAxis, c.cell[tableAxis]) : '', groupKey(c)].filter(Boolean).join(', ') === chosen)
+    .map(({ p, c }) => ({
+      key: p.cellKey,
+      label: barAxis && c ? label(barAxis, c.cell[barAxis]) : p.cellKey,
+      color: barAxis && c ? color(c.cell[barAxis]) : PALETTE[0],
+      points: p.gradNorms.map((y, j) => ({ x: j, y })),
+    }));
+
+  return (
+    <section className="study-charts" aria-label="Study charts">
+      <div className="grid2">
+        {tableValues.map((t) => (
+          <ChartBox key={String(t)} name={`study-${def.name}-${t ?? 'all'}`}>
+            <BarChart
+              chartId={`study-bars-${t ?? 'all'}`}
+              title={`${classes === null ? 'Final train loss' : 'Test accuracy'}${tableAxis && t !== null ? `, ${label(tableAxis, t)}` : ''}`}
+              groups={barsFor(t)}
+              yLabel={classes === null ? 'train loss' : 'test accuracy'}
+              yMax={classes === null ? undefined : 1}
+              yFormat={classes === null ? undefined : (v) => pct(v).replace('.0%', '%')}
+            />
+          </ChartBox>
+        ))}
+      </div>
+      {profileKeys.length > 0 && (
+        <>
+          <label className="inline-field">
+            Gradient profile of:{' '}
+            <select value={chosen} onChange={(e) => setProfileKey(e.target.value)}>
+              {profileKeys.map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </label>
+          <ChartBox name={`study-${def.name}-grad-profile`}>
+            <LineChart
+              chartId="study-profile"
+              title={`Gradient norm per layer at initialisation (median over seeds): ${chosen}`}
+              xLabel="layer (input first)"
+              yLabel="‖∂L/∂W‖"
+              series={profiles}
+              logY
+              intX
+            />
+          </ChartBox>
         </>
       )}
     </section>
