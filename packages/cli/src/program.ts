@@ -25,7 +25,15 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({
       // commander's parse errors: one line, pointing at --help
-      writeErr: (s) => process.stderr.write(s.startsWith('error: ') ? `reslab: ${s.slice(7).trimEnd()} (see --help)\n` : s),
+      writeErr: (s) =>
+        process.stderr.write(
+          s.startsWith('error: ')
+            ? `reslab: ${s
+                .slice(7)
+                .trim()
+                .replace(/\s*\n\s*/g, ' ')} (see --help)\n`
+            : s,
+        ),
     })
     .addHelpText(
       'after',

@@ -1,5 +1,5 @@
 /** Terminal rendering of a study's analysis: tables, gradient profiles, checks, verdict, loss charts. */
-import type { Analysis, CellSummary, Table } from '@reslab/engine';
+import { type Analysis, type CellSummary, fmt, type Table } from '@reslab/engine';
 import asciichart from 'asciichart';
 import CliTable from 'cli-table3';
 import type { Colors } from './color.js';
@@ -126,8 +126,7 @@ export function renderVerdict(a: Analysis, c: Colors): string {
   for (const l of a.verdict.lines) lines.push(l.startsWith('  ') ? `   ${l.trim()}` : ` - ${l}`);
   if (a.verdict.thresholds.length) {
     lines.push(c.dim(' thresholds:'));
-    for (const t of a.verdict.thresholds)
-      lines.push(c.dim(`   ${t.name}: ${Number.isFinite(t.value) ? t.value.toPrecision(3) : '-'} (${t.rule})`));
+    for (const t of a.verdict.thresholds) lines.push(c.dim(`   ${t.name}: ${fmt(t.value)} (${t.rule})`));
   }
   return lines.join('\n');
 }

@@ -47,6 +47,8 @@ export interface CellSummary {
   timeMs: number;
   /** the score the verdict ranks cells by: median test accuracy (classification) or log10 loss reduction (regression). */
   score: number | null;
+  /** seed-to-seed range of the score (max - min), null with fewer than two finite seeds. */
+  scoreRange: number | null;
   status: Status;
 }
 
@@ -179,6 +181,7 @@ function summarizeCell(
   cell: Record<string, Value>,
   records: JobRecord[],
   score: (s: CellSummary) => number | null,
+  scoreRange: (s: CellSummary) => number | null,
 ): CellSummary {
   const cellKey = cellKeyOf(study.grid, cell);
   const { scores, chosen } = chooseLr(records, study.lrGrid);
@@ -207,9 +210,11 @@ function summarizeCell(
     foldMaxAbsDiff: folds.length ? Math.max(...folds) : null,
     timeMs: records.reduce((t, r) => t + r.timeMs, 0),
     score: null,
+    scoreRange: null,
     status: 'missing',
   };
   s.score = score(s);
+  s.scoreRange = scoreRange(s);
   return s;
 }
 
@@ -412,7 +417,7 @@ function skipPairs(study: ResolvedStudy, cells: CellSummary[], classes: number |
   const actAxis = others.find((a) => a.key === 'model.activation');
   const restAxes = others.filter((a) => a !== actAxis);
   const lines: string[] = [];
-  const thresholds: Threshold[] = [];
+  const ranges: number[] = [];
   const unit = classes === null ? 'decades' : 'points';
   const scale = classes === null ? 1 : 100;
   const acts = actAxis ? actAxis.values : [null];
@@ -421,52 +426,70 @@ function skipPairs(study: ResolvedStudy, cells: CellSummary[], classes: number |
     let better2 = 0;
     let better1 = 0;
     let same = 0;
+    let unjudged = 0;
     let n = 0;
     for (const [v1, v2] of pairs) {
       for (const c1 of cells.filter((c) => c.cell.variant === v1 && (act === null || c.cell['model.activation'] === act))) {
         const c2 = cells.find((c) => c.cell.variant === v2 && others.every((a) => c.cell[a.key] === c1.cell[a.key]));
         if (!c2 || c1.runs === 0 || c2.runs === 0) continue;
         const where = restAxes.map((a) => `${axisName(a.key)} ${c1.cell[a.key]}`).join(', ');
+        const at = where ? ` (${where})` : '';
         n++;
         if (c1.status === 'failed' || c2.status === 'failed') {
           if (c1.status === 'failed' && c2.status !== 'failed') better2++;
           else if (c2.status === 'failed' && c1.status !== 'failed') better1++;
           else same++;
-          parts.push(`${v1} ${c1.status} vs ${v2} ${c2.status}${where ? ` (${where})` : ''}`);
+          parts.push(`${v1} ${c1.status} vs ${v2} ${c2.status}${at}`);
           continue;
         }
         const d = (c1.score! - c2.score!) * scale;
-        const noise = classes === null ? null : Math.max(c1.testAcc.max! - c1.testAcc.min!, c2.testAcc.max! - c2.testAcc.min!) * scale;
-        const limit = noise ?? 0;
-        if (noise !== null) {
-          thresholds.push({
-            name: `${v1} vs ${v2}, ${[act, where].filter(Boolean).join(', ')}`,
-            value: noise,
-            rule: 'difference in test accuracy points counts if larger than the larger seed range (max - min) of the two cells',
-          });
+        const sign = `${d >= 0 ? '+' : ''}${d.toFixed(1)} ${unit}`;
+        const head = `${v1} ${scoreText(c1, classes)} vs ${v2} ${scoreText(c2, classes)}${at}: ${sign}`;
+        if (c1.scoreRange === null || c2.scoreRange === null) {
+          unjudged++;
+          parts.push(`${head}, not judged (one seed gives no seed range)`);
+          continue;
         }
-        const verdict = Math.abs(d) <= limit ? 'within the seed range' : d < 0 ? `${v2} better` : `${v1} better`;
-        if (Math.abs(d) <= limit) same++;
-        else if (d < 0) better2++;
-        else better1++;
-        parts.push(
-          `${v1} ${scoreText(c1, classes)} vs ${v2} ${scoreText(c2, classes)}${where ? ` (${where})` : ''}: ${d >= 0 ? '+' : ''}${d.toFixed(1)} ${unit}, seed range ${noise === null ? '-' : noise.toFixed(1)}: ${verdict}`,
-        );
+        const noise = Math.max(c1.scoreRange, c2.scoreRange) * scale;
+        ranges.push(noise);
+        let verdict: string;
+        if (Math.abs(d) <= noise) {
+          same++;
+          verdict = 'within the seed range';
+        } else if (d < 0) {
+          better2++;
+          verdict = `${v2} better`;
+        } else {
+          better1++;
+          verdict = `${v1} better`;
+        }
+        parts.push(`${head}, seed range ${noise.toFixed(1)}: ${verdict}`);
       }
     }
     if (n === 0) continue;
+    const judged = n - unjudged;
     const summary =
-      better2 > better1 && better2 > same
-        ? 'two-layer skips did better'
-        : better1 > better2 && better1 > same
-          ? 'one-layer skips did better'
-          : same >= better1 && same >= better2
-            ? 'no clear difference between one- and two-layer skips'
-            : 'mixed results';
-    lines.push(
-      `${act === null ? 'all' : act}: ${summary} (${better2} of ${n} comparisons favour k=2, ${better1} favour k=1, ${same} tie). ${parts.join('; ')}.`,
-    );
+      judged === 0
+        ? 'not judged (one seed per cell)'
+        : better2 > better1 + same
+          ? 'two-layer skips did better'
+          : better1 > better2 + same
+            ? 'one-layer skips did better'
+            : same >= better1 && same >= better2
+              ? 'no clear difference between one- and two-layer skips'
+              : 'mixed results';
+    const counts = `${better2} of ${n} comparisons favour k=2, ${better1} favour k=1, ${same} tie${unjudged ? `, ${unjudged} not judged` : ''}`;
+    lines.push(`${act === null ? 'all' : act}: ${summary} (${counts}). ${parts.join('; ')}.`);
   }
+  const thresholds: Threshold[] = ranges.length
+    ? [
+        {
+          name: 'k=1 vs k=2 difference (median seed range)',
+          value: median(ranges),
+          rule: `a difference counts when it exceeds the larger seed range (max - min over seeds of the score, in ${unit}) of the two cells compared, printed with each comparison; the summary per activation says 'did better' only when one side wins more comparisons than the other side and the ties together`,
+        },
+      ]
+    : [];
   return { lines, thresholds };
 }
 
@@ -491,7 +514,12 @@ export function analyzeRecords(def: StudyData, study: ResolvedStudy, records: Jo
     if (s.trainLoss.median === null || !(baselineLoss > 0) || !(s.trainLoss.median > 0)) return null;
     return Math.log10(baselineLoss / s.trainLoss.median);
   };
-  const cells = cellsList.map((c) => summarizeCell(study, c, byCell.get(cellKeyOf(study.grid, c)) ?? [], scoreOf));
+  const rangeOf = (s: CellSummary): number | null => {
+    const classes = datasetClasses(datasetOf(s.cell));
+    if (classes !== null) return s.testAcc.finite >= 2 ? s.testAcc.max! - s.testAcc.min! : null;
+    return s.trainLoss.finite >= 2 && s.trainLoss.min! > 0 ? Math.log10(s.trainLoss.max! / s.trainLoss.min!) : null;
+  };
+  const cells = cellsList.map((c) => summarizeCell(study, c, byCell.get(cellKeyOf(study.grid, c)) ?? [], scoreOf, rangeOf));
 
   const tableAxis = def.layout.tables && study.grid.some((a) => a.key === def.layout.tables) ? def.layout.tables : null;
   const groupOf = (c: CellSummary): string => {
