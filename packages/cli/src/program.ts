@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { registerBench } from './commands/bench.js';
 import { registerFold } from './commands/fold.js';
 import { registerList } from './commands/list.js';
+import { registerMerge } from './commands/merge.js';
 import { registerReport } from './commands/report.js';
 import { registerStudy } from './commands/study.js';
 import { registerSweep } from './commands/sweep.js';
@@ -56,6 +57,7 @@ Exit codes: 0 ok, 1 internal error, 2 bad input, 130 interrupted (resume studies
   registerFold(program);
   registerBench(program);
   registerReport(program);
+  registerMerge(program);
   registerList(program);
   return program;
 }

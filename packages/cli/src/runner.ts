@@ -40,6 +40,7 @@ import { runPool } from './pool.js';
 import { formatDuration, Progress } from './progress.js';
 import { runsCsv, tableCsv } from './render/csv.js';
 import { type ReportMeta, reportHtml } from './render/html.js';
+import { type Shard, type ShardRecord, shardJobs, shardRecord } from './shard.js';
 
 export const STUDY_FORMAT = 'reslab-study/1';
 
@@ -55,6 +56,8 @@ export interface StudyFolder {
   jobs: number;
   command: string;
   created: string;
+  /** set when the folder holds one shard of the study (reslab study --shard i/N) */
+  shard?: ShardRecord;
 }
 
 export function loadStudyFolder(dir: string): { def: StudyDef | StudyData; folder: StudyFolder } {
@@ -83,6 +86,8 @@ export interface RunStudyOptions {
   resumeCommand: string;
   tty: boolean;
   quiet: boolean;
+  /** run only this share of the jobs (see shard.ts) */
+  shard?: Shard;
 }
 
 export interface StudyRunResult {
@@ -95,6 +100,8 @@ export interface StudyRunResult {
   reused: number;
   wallMs: number;
   workers: number;
+  /** jobs in the whole plan (more than plan.jobs for a shard) */
+  planJobs: number;
 }
 
 const planOrder = (plan: Plan, records: JobRecord[]): JobRecord[] => {
@@ -138,9 +145,18 @@ export function makePlan(def: StudyDef | StudyData, budget: Budget, overrides: S
   return planStudy(resolveStudy(def, budget, overrides));
 }
 
+/** The plan restricted to a shard's jobs (the whole plan without a shard). */
+export const shardPlan = (plan: Plan, shard: Shard | undefined): Plan =>
+  shard ? { study: plan.study, jobs: shardJobs(plan.jobs, shard) } : plan;
+
+/** The plan a results folder was run with (its shard's share, if it holds one). */
+export const folderPlan = (def: StudyDef | StudyData, folder: StudyFolder): Plan =>
+  shardPlan(makePlan(def, folder.budget, folder.overrides), folder.shard);
+
 export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   const t0 = Date.now();
-  const plan = makePlan(o.def, o.budget, o.overrides);
+  const fullPlan = makePlan(o.def, o.budget, o.overrides);
+  const plan = shardPlan(fullPlan, o.shard);
   ensureWritableDir(o.outDir);
   const resultsPath = join(o.outDir, RESULTS_FILE);
   let previous: JobRecord[] = [];
@@ -168,6 +184,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
       jobs: plan.jobs.length,
       command: o.command,
       created: new Date().toISOString(),
+      ...(o.shard ? { shard: shardRecord(fullPlan.jobs, o.shard) } : {}),
     };
     writeJsonAtomic(join(o.outDir, STUDY_FILE), folder);
     writeAtomic(resultsPath, '');
@@ -223,5 +240,6 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
     reused: previous.length,
     wallMs,
     workers,
+    planJobs: fullPlan.jobs.length,
   };
 }

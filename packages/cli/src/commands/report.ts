@@ -3,7 +3,7 @@ import type { JobRecord } from '@reslab/engine';
 import type { Command } from 'commander';
 import { ensureWritableDir, RESULTS_FILE, readJsonLines, STUDY_FILE, writeJsonAtomic } from '../output.js';
 import { colorEnabled } from '../render/color.js';
-import { loadStudyFolder, makePlan, writeOutputs } from '../runner.js';
+import { folderPlan, loadStudyFolder, writeOutputs } from '../runner.js';
 import { commandLine, emit, renderStudy, type StudyCommandResult } from './shared.js';
 
 export function registerReport(program: Command): void {
@@ -26,7 +26,7 @@ export function registerReport(program: Command): void {
     .action((dir: string, flags: { out?: string; json?: boolean; charts?: boolean }) => {
       const src = resolve(dir);
       const { def, folder } = loadStudyFolder(src);
-      const plan = makePlan(def, folder.budget, folder.overrides);
+      const plan = folderPlan(def, folder);
       const records = readJsonLines<JobRecord>(join(src, RESULTS_FILE));
       const outDir = flags.out ? resolve(flags.out) : src;
       ensureWritableDir(outDir);

@@ -7,7 +7,8 @@ import { chooseOutDir } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { type Colors, colorEnabled, colors } from '../render/color.js';
 import { renderLossCharts, renderProfiles, renderTable, renderVerdict } from '../render/text.js';
-import { loadStudyFolder, makePlan, runStudy, type StudyRunResult } from '../runner.js';
+import { loadStudyFolder, makePlan, runStudy, type StudyRunResult, shardPlan } from '../runner.js';
+import { type Shard, shardLabel } from '../shard.js';
 
 export interface RunFlags {
   out?: string;
@@ -32,6 +33,7 @@ export interface StudyFlags extends RunFlags, OverrideFlags {
   dryRun?: boolean;
   charts?: boolean;
   quiet?: boolean;
+  shard?: Shard;
 }
 
 export interface StudyCommandResult {
@@ -46,6 +48,8 @@ export interface StudyCommandResult {
   workers: number;
   backend: string;
   analysis: StudyRunResult['analysis'];
+  /** set when only a share of the study ran (--shard i/N) */
+  shard?: { index: number; count: number; planJobs: number };
 }
 
 /** `reslab study` and `reslab sweep` share this: resolve (or resume), run, render. */
@@ -58,7 +62,9 @@ export async function studyCommand(
   let budget = flags.budget;
   let overrides = def ? overridesFromFlags(def, flags) : {};
   let outDir: string;
+  let shard = flags.shard;
   if (flags.resume) {
+    if (flags.shard) throw new UsageError(`--resume continues the shard recorded in ${flags.resume}/study.json: drop --shard`);
     if (hasOverrides(flags))
       throw new UsageError(`--resume continues the study exactly as recorded in ${flags.resume}/study.json: drop the other study flags`);
     if (flags.out) throw new UsageError('--resume writes into the folder it continues: drop --out');
@@ -70,6 +76,7 @@ export async function studyCommand(
     builtin = loaded.folder.builtin;
     budget = loaded.folder.budget;
     overrides = loaded.folder.overrides;
+    shard = loaded.folder.shard ? { index: loaded.folder.shard.index, count: loaded.folder.shard.count } : undefined;
     outDir = chooseOutDir(flags.resume, def.name);
   } else {
     if (!def)
@@ -82,11 +89,13 @@ export async function studyCommand(
   }
 
   if (flags.dryRun) {
-    const plan = makePlan(def, budget, overrides);
+    const full = makePlan(def, budget, overrides);
+    const plan = shardPlan(full, shard);
     const result = {
       study: def.name,
       budget,
       overrides,
+      ...(shard ? { shard: { ...shard, planJobs: full.jobs.length } } : {}),
       axes: plan.study.grid,
       seeds: plan.study.seeds,
       lrGrid: plan.study.lrGrid,
@@ -94,7 +103,7 @@ export async function studyCommand(
     };
     emit(flags, result, (r, c) =>
       [
-        `${c.bold(`reslab ${kind} ${def!.name}`)} (dry run, budget ${budget}): ${r.jobs.length} job(s)`,
+        `${c.bold(`reslab ${kind} ${def!.name}`)} (dry run, budget ${budget}): ${r.jobs.length} job(s)${shard ? ` (shard ${shardLabel(shard)} of ${full.jobs.length})` : ''}`,
         ...r.axes.map((a) => `  ${a.key}: ${a.values.join(', ')}`),
         `  seeds: ${r.seeds.join(', ')}; learning rates: ${r.lrGrid.join(', ')}`,
         ...r.jobs.slice(0, 12).map((j) => `  ${j.id}`),
@@ -120,6 +129,7 @@ export async function studyCommand(
     resumeCommand,
     tty: Boolean(process.stderr.isTTY),
     quiet: Boolean(flags.quiet),
+    shard,
   });
   const result: StudyCommandResult = {
     command: commandLine(),
@@ -133,6 +143,7 @@ export async function studyCommand(
     workers: res.workers,
     backend: flags.backend,
     analysis: res.analysis,
+    ...(shard ? { shard: { ...shard, planJobs: res.planJobs } } : {}),
   };
   emit(flags, result, (r, c) => renderStudy(r, c, flags.charts !== false && colorEnabled(process.stdout)));
 }
@@ -144,6 +155,12 @@ export function renderStudy(r: StudyCommandResult, c: Colors, charts: boolean): 
   if (r.question) out.push(c.dim(`Question: ${r.question}`));
   const reused = r.jobs.reused ? ` (${r.jobs.reused} reused from the earlier run)` : '';
   out.push(`${r.jobs.total} job(s)${reused} on ${r.workers} worker(s), backend ${r.backend}, wall time ${formatDuration(r.wallMs)}`);
+  if (r.shard)
+    out.push(
+      c.dim(
+        `Shard ${shardLabel(r.shard)}: ${r.jobs.total} of the study's ${r.shard.planJobs} jobs; the tables cover this shard only (combine the shards with reslab merge).`,
+      ),
+    );
   out.push('');
   for (const t of a.tables) out.push(renderTable(t, c), '');
   out.push(c.dim(`Learning rate: ${a.lrCriterion}.`), '');

@@ -1,6 +1,7 @@
 import { getStudy, STUDIES } from '@reslab/engine';
 import type { Command } from 'commander';
 import { addOverrideOptions, addRunOptions } from '../options.js';
+import { addShardOption } from '../shard.js';
 import { type StudyFlags, studyCommand } from './shared.js';
 
 export function registerStudy(program: Command): void {
@@ -15,6 +16,7 @@ export function registerStudy(program: Command): void {
     );
   addOverrideOptions(cmd);
   addRunOptions(cmd);
+  addShardOption(cmd);
   cmd
     .option('--no-charts', 'no terminal loss charts')
     .option('--quiet', 'no progress output on stderr')

@@ -2,6 +2,7 @@ import { parseStudyFile } from '@reslab/engine';
 import type { Command } from 'commander';
 import { addOverrideOptions, addRunOptions } from '../options.js';
 import { readJsonFile } from '../output.js';
+import { addShardOption } from '../shard.js';
 import { type StudyFlags, studyCommand } from './shared.js';
 
 export function registerSweep(program: Command): void {
@@ -15,6 +16,7 @@ export function registerSweep(program: Command): void {
     .option('--grid <file>', 'the study file (JSON)');
   addOverrideOptions(cmd);
   addRunOptions(cmd);
+  addShardOption(cmd);
   cmd
     .option('--no-charts', 'no terminal loss charts')
     .option('--quiet', 'no progress output on stderr')
