@@ -8,7 +8,7 @@
  * any wasm is compiled, so both sides run the same kernels.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -265,6 +265,25 @@ describe('the web lab in chromium', () => {
       .locator('[data-testid=results] tbody tr')
       .evaluateAll((trs) => trs.map((tr) => `${tr.getAttribute('data-train-loss')}|${tr.getAttribute('data-test-acc')}`));
     expect(table).toEqual(firstTable);
+
+    // exports: the results as CSV, the loss chart as SVG and as PNG
+    const download = async (click: () => Promise<void>): Promise<{ name: string; bytes: Buffer }> => {
+      const [d] = await Promise.all([page.waitForEvent('download'), click()]);
+      const path = join(tmp, d.suggestedFilename());
+      await d.saveAs(path);
+      return { name: d.suggestedFilename(), bytes: readFileSync(path) };
+    };
+    const csv = await download(() => page.click('text=Export CSV'));
+    expect(csv.name).toBe('reslab-results-seed7.csv');
+    const lines = csv.bytes.toString('utf8').trim().split('\n');
+    expect(lines[0]).toBe('config,variant,params,step,train_loss,test_loss,train_acc,test_acc,status,diverged_at,time_ms');
+    expect(lines.slice(1).map((l) => l.split(',')[4])).toEqual(firstTable.map((t) => t.split('|')[0]));
+    const svg = await download(() => page.click('button[aria-label="Download loss as SVG"]'));
+    expect(svg.name).toBe('loss.svg');
+    expect(svg.bytes.toString('utf8')).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*Training loss[\s\S]*<\/svg>$/);
+    const png = await download(() => page.click('button[aria-label="Download loss as PNG"]'));
+    expect(png.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
+    expect(png.bytes.length).toBeGreaterThan(5000);
     await page.close();
   });
 
