@@ -9,7 +9,12 @@ export const ACTIVATIONS = ['identity', 'relu', 'leaky_relu', 'sigmoid', 'tanh',
 export const BLOCKS = ['plain', 'post', 'branch', 'preact'] as const;
 export const SHORTCUTS = ['identity', 'projection', 'scale', 'gate', 'shortcut-gate', 'dropout'] as const;
 export const NORMS = ['none', 'batch', 'layer'] as const;
-export const NORM_PLACES = ['branch', 'post'] as const;
+/**
+ * branch: before each activation in the branch; post: one norm after the addition (none in the branch);
+ * after-add: in the branch except the last layer's, which moves after the addition (He et al. 2016 Fig. 4b);
+ * after-linear: after each Linear of the branch (post/branch blocks: same as 'branch'; preact: g -> W -> norm, He et al. 2016 Fig. 4d).
+ */
+export const NORM_PLACES = ['branch', 'post', 'after-add', 'after-linear'] as const;
 export const BRANCH_SCALES = ['none', 'fixed', 'rezero', 'zero-last', 'fixup'] as const;
 export const INITS = ['he', 'xavier', 'normal'] as const;
 export const DATASETS = ['mnist', 'circle', 'xor', 'gauss', 'spiral', 'moons', 'plane', 'sine'] as const;
@@ -38,7 +43,7 @@ export const ModelSpecSchema = z
     /** for shortcut = 'dropout': drop probability on the shortcut. */
     shortcutDropout: finite.min(0).max(0.99).default(0.5),
     norm: z.enum(NORMS).default('none'),
-    /** where the norm sits: inside the branch (before each activation), or after the addition. */
+    /** where the norm sits (see NORM_PLACES): inside the branch (before each activation), after the addition, or both ways of He et al. 2016 Fig. 4. */
     normPlace: z.enum(NORM_PLACES).default('branch'),
     branchScale: z.enum(BRANCH_SCALES).default('none'),
     /** for branchScale = 'fixed'. */

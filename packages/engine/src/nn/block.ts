@@ -8,7 +8,10 @@
  *
  * s is the branch scale (1, a constant, or a learnable scalar: ReZero / Fixup).
  * Norms sit before each activation in the branch ('branch'), or after the
- * addition ('post': post-k normalises before its final g).
+ * addition ('post': post-k normalises before its final g); 'after-add' keeps
+ * the branch norms but moves the last layer's after the addition (He et al.
+ * 2016 Fig. 4b); 'after-linear' puts them after each Linear (for preact:
+ * g -> W -> norm, the ReLU-only pre-activation of Fig. 4d; otherwise 'branch').
  */
 import type { Backend } from '../backend.js';
 import { activation } from '../ops/bias_act.js';
@@ -38,9 +41,9 @@ export function makeNorm(b: Backend, kind: ModelSpec['norm'], width: number): Mo
 
 export class ResidualBlock extends Module {
   readonly fcs: Linear[] = [];
-  /** one norm per branch layer (normPlace 'branch', and plain blocks) */
+  /** one norm per branch layer (normPlace 'branch' / 'after-linear', plain blocks; 'after-add': all but the last) */
   readonly norms: Module[] = [];
-  /** the norm after the addition (normPlace 'post') */
+  /** the norm after the addition (normPlace 'post' / 'after-add') */
   readonly postNorm: Module | null = null;
   readonly proj: Linear | null = null;
   readonly gate: Linear | null = null;
@@ -61,16 +64,18 @@ export class ResidualBlock extends Module {
     const { width: w, block } = spec;
     this.act = act;
     const k = block === 'plain' ? 1 : spec.skip;
-    const branchNorm = spec.norm !== 'none' && (spec.normPlace === 'branch' || block === 'plain');
+    const branchNorm = spec.norm !== 'none' && (spec.normPlace !== 'post' || block === 'plain');
+    const afterAdd = block !== 'plain' && spec.normPlace === 'after-add';
     for (let l = 1; l <= k; l++) {
       this.fcs.push(this.registerModule(`fc${l}`, new Linear(b, w, w)));
-      if (branchNorm) this.norms.push(this.registerModule(`norm${l}`, makeNorm(b, spec.norm, w)!));
+      if (branchNorm && !(afterAdd && l === k)) this.norms.push(this.registerModule(`norm${l}`, makeNorm(b, spec.norm, w)!));
     }
     if (block === 'plain') {
       this.fixedScale = 1;
       return;
     }
-    if (spec.norm !== 'none' && spec.normPlace === 'post') this.postNorm = this.registerModule('norm', makeNorm(b, spec.norm, w)!);
+    if (spec.norm !== 'none' && (spec.normPlace === 'post' || afterAdd))
+      this.postNorm = this.registerModule('norm', makeNorm(b, spec.norm, w)!);
     if (spec.shortcut === 'projection') this.proj = this.registerModule('proj', new Linear(b, w, w, { bias: false }));
     if (spec.shortcut === 'gate' || spec.shortcut === 'shortcut-gate') {
       this.gate = this.registerModule('gate', new Linear(b, w, w, { act: SIGMOID }));
@@ -148,10 +153,12 @@ export class ResidualBlock extends Module {
     if (sp.block === 'branch') {
       for (let l = 0; l < k; l++) h = this.layer(h, l, true);
     } else {
+      const afterLinear = sp.normPlace === 'after-linear';
       for (let l = 0; l < k; l++) {
-        if (this.norms[l]) h = this.norms[l].forward(h);
+        if (this.norms[l] && !afterLinear) h = this.norms[l].forward(h);
         h = this.drop(this.g(h));
         h = this.fcs[l].forward(h);
+        if (this.norms[l] && afterLinear) h = this.norms[l].forward(h);
       }
     }
     if (gt && sp.shortcut === 'gate') h = mul(gt, h);

@@ -29,6 +29,11 @@ export class Model extends Module {
   readonly finalNorm: Module | null = null;
   readonly outLayer: Linear;
   readonly act: number;
+  /**
+   * Lesion (test-time surgery, Veit et al. 2016): the blocks to apply, by index, in this order; null = all in stack
+   * order. Leaving a block out replaces it by the identity (for residual blocks: only the identity shortcut remains).
+   */
+  blockOrder: readonly number[] | null = null;
 
   constructor(
     readonly backend: Backend,
@@ -67,7 +72,8 @@ export class Model extends Module {
     const sp = this.spec;
     let h = this.inLayer.forward(x);
     if (sp.block !== 'preact' && sp.dropout > 0) h = dropout(h, sp.dropout, this.rng, this.training);
-    for (const b of this.blocks) h = b.forward(h);
+    if (this.blockOrder) for (const i of this.blockOrder) h = this.blocks[i].forward(h);
+    else for (const b of this.blocks) h = b.forward(h);
     if (sp.block === 'preact') {
       if (this.finalNorm) h = this.finalNorm.forward(h);
       h = activation(h, this.act, sp.slope);
