@@ -13,6 +13,8 @@ import {
   axisName,
   type Budget,
   type CheckDef,
+  expandDesigns,
+  type ProbeDef,
   type ResolvedStudy,
   resolveStudy,
   type StudyData,
@@ -31,6 +33,8 @@ export interface TrainJob {
   spec: RunSpec;
   /** fold the trained model into a plain one and measure the output difference (post-1 only). */
   fold: boolean;
+  /** the study's probe (lesion after training, shatter instead of training), if any. */
+  probe?: ProbeDef;
 }
 
 export interface CheckJob {
@@ -67,7 +71,7 @@ function cartesian(grid: ResolvedStudy['grid']): Array<Record<string, Value>> {
 
 function buildSpec(study: ResolvedStudy, entries: Array<[string, Value]>, lr: number, seed: number, where: string): RunSpec {
   const base = { model: { ...study.base.model }, train: { ...study.base.train }, data: { ...study.base.data } };
-  for (const [k, v] of entries) applyKey(base, k, v);
+  for (const [k, v] of expandDesigns(study, entries)) applyKey(base, k, v);
   base.train.lr = lr;
   const r = RunSpecSchema.safeParse({ ...base, seed });
   if (!r.success) {
@@ -102,11 +106,12 @@ export function planStudy(study: ResolvedStudy): Plan {
     for (const lr of study.lrGrid) {
       for (const seed of study.seeds) {
         const spec = buildSpec(study, Object.entries(cell), lr, seed, cellKey);
-        const id = `${cellKey}/lr=${lr}/seed=${seed}#${hash8(canonicalJson(spec))}`;
+        const probe = study.probe ?? undefined;
+        const id = `${cellKey}/lr=${lr}/seed=${seed}#${hash8(canonicalJson(probe ? { spec, probe } : spec))}`;
         if (seen.has(id)) throw new SpecError(`the grid repeats a value: ${cellKey} appears twice`);
         seen.add(id);
         const fold = study.foldTrained && spec.model.block === 'post' && spec.model.skip === 1;
-        jobs.push({ kind: 'train', id, cell, cellKey, lr, seed, spec, fold });
+        jobs.push({ kind: 'train', id, cell, cellKey, lr, seed, spec, fold, ...(probe ? { probe } : {}) });
       }
     }
   }

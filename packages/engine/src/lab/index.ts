@@ -5,6 +5,7 @@
  */
 export * from './analyze.js';
 export * from './expand.js';
+export * from './probe.js';
 export * from './records.js';
 export * from './run.js';
 export * from './stats.js';

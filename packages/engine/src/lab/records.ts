@@ -4,6 +4,7 @@
  */
 import type { RunResult } from '../events.js';
 import type { RunSpec } from '../spec.js';
+import type { LesionMeasure, ShatterMeasure } from './probe.js';
 import type { Value } from './study.js';
 
 /** A fold check: a post-1 model and its folded plain model evaluated on the same inputs. */
@@ -58,6 +59,9 @@ export interface JobRecord {
   result: RunSummary | null;
   fold?: FoldMeasure | null;
   twin?: TwinMeasure | null;
+  /** the study's probe (lesion: after training; shatter: at initialisation), see ProbeDef. */
+  lesion?: LesionMeasure | null;
+  shatter?: ShatterMeasure | null;
   timeMs: number;
   backend: string;
   /** an engine error for this job (the job is a result, not a crash). */

@@ -14,6 +14,7 @@ import { Rng } from '../rng.js';
 import { parseRunSpec, type RunSpec } from '../spec.js';
 import { Trainer, train } from '../train/trainer.js';
 import type { CheckJob, Job, TrainJob } from './expand.js';
+import { runProbeJob } from './probe.js';
 import type { FoldMeasure, JobRecord, RunSummary, TwinMeasure } from './records.js';
 import { canonicalJson } from './stats.js';
 
@@ -200,7 +201,8 @@ export async function runJob(job: Job, o: RunJobOptions): Promise<JobRecord> {
   const rec = baseRecord(job, o.study, b.kind);
   try {
     const ds = await datasetFor(job.spec);
-    if (job.kind === 'train') await runTrain(job, b, ds, o, rec);
+    if (job.kind === 'train' && job.probe) await runProbeJob(job, job.probe, b, ds, o, rec);
+    else if (job.kind === 'train') await runTrain(job, b, ds, o, rec);
     else if (job.kind === 'fold') await runFold(job, b, ds, o, rec);
     else await runTwin(job, b, ds, o, rec);
   } catch (e) {

@@ -49,6 +49,17 @@ export interface Layout {
   /** the axis whose pairs (k=1 vs k=2) the verdict compares, if any. */
 }
 
+/**
+ * A measurement every grid run of a study makes (built-in studies):
+ * - lesion (Veit et al. 2016): after training, test accuracy with each block deleted (replaced by the identity),
+ *   with `draws` random sets of k blocks deleted for each k of `ks`, and with each pair of neighbours swapped;
+ * - shatter (Balduzzi et al. 2017): no training; the gradient of the (scalar) output with respect to a 1-D input at
+ *   `points` evenly spaced inputs in [lo, hi), and its autocorrelation up to lag `maxLag`.
+ */
+export type ProbeDef =
+  | { kind: 'lesion'; ks: number[]; draws: number }
+  | { kind: 'shatter'; points: number; lo: number; hi: number; maxLag: number };
+
 /** The JSON part of a study (what a study file holds, what study.json records). */
 export interface StudyData {
   name: string;
@@ -70,6 +81,10 @@ export interface StudyData {
   layout: Layout;
   foldTrained?: boolean;
   checks?: CheckDef[];
+  /** named combinations of settings: the values of a 'design' grid axis (e.g. the unit designs of He et al. 2016 Fig. 4). */
+  designs?: Record<string, Record<string, Value>>;
+  /** a measurement every grid run makes (see ProbeDef). */
+  probe?: ProbeDef;
 }
 
 export const METRICS = ['trainLoss', 'testLoss', 'testAcc', 'trainAcc', 'diverged', 'lr', 'gradRatio', 'time'] as const;
@@ -91,15 +106,17 @@ export interface ResolvedStudy {
   lrGrid: number[];
   foldTrained: boolean;
   checks: CheckDef[];
+  designs: Record<string, Record<string, Value>>;
+  probe: ProbeDef | null;
 }
 
 // ---------- grid keys ----------
 
 const SECTIONS = ['model', 'train', 'data'] as const;
 
-/** 'variant' or 'model.depth' -> [section, field]; throws a SpecError for anything else. */
-export function splitKey(key: string): ['variant', null] | [(typeof SECTIONS)[number], string] {
-  if (key === 'variant') return ['variant', null];
+/** 'variant', 'design' or 'model.depth' -> [section, field]; throws a SpecError for anything else. */
+export function splitKey(key: string): ['variant' | 'design', null] | [(typeof SECTIONS)[number], string] {
+  if (key === 'variant' || key === 'design') return [key, null];
   const m = /^(model|train|data)\.([A-Za-z][A-Za-z0-9]*)$/.exec(key);
   if (!m) throw new SpecError(`unknown study key '${key}': use 'variant' or model.<field>, train.<field>, data.<field> (e.g. model.depth)`);
   if (m[1] === 'train' && m[2] === 'lr')
@@ -112,6 +129,7 @@ export const axisName = (key: string): string => (key === 'variant' ? 'variant' 
 
 export function applyKey(target: ResolvedStudy['base'], key: string, value: Value): void {
   const [section, field] = splitKey(key);
+  if (section === 'design') throw new SpecError(`'design' names a combination of settings: use it as a grid axis (a study's designs)`);
   if (section === 'variant') {
     if (typeof value !== 'string') throw new SpecError(`variant must be a name like post-2, got ${JSON.stringify(value)}`);
     const v = parseVariant(value);
@@ -120,6 +138,19 @@ export function applyKey(target: ResolvedStudy['base'], key: string, value: Valu
     return;
   }
   target[section][field as string] = value;
+}
+
+/** A cell's (key, value) pairs with each 'design' value replaced by the settings it names. */
+export function expandDesigns(study: Pick<ResolvedStudy, 'designs'>, entries: Array<[string, Value]>): Array<[string, Value]> {
+  return entries.flatMap(([k, v]): Array<[string, Value]> => {
+    if (k !== 'design') return [[k, v]];
+    const d = study.designs[String(v)];
+    if (!d) {
+      const names = Object.keys(study.designs);
+      throw new SpecError(`unknown design '${v}': ${names.length ? `use ${names.join(', ')}` : 'this study defines no designs'}`);
+    }
+    return Object.entries(d);
+  });
 }
 
 // ---------- resolution ----------
@@ -145,6 +176,8 @@ export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: 
     lrGrid: [...def.lrGrid],
     foldTrained: def.foldTrained ?? false,
     checks: [...(def.checks ?? [])],
+    designs: { ...(def.designs ?? {}) },
+    probe: def.probe ?? null,
   };
   for (const o of [def.budgets[budget], overrides]) {
     if (!o) continue;
@@ -167,6 +200,12 @@ export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: 
     if (o.checks !== undefined) r.checks = [...o.checks];
   }
   for (const a of r.grid) splitKey(a.key);
+  for (const [name, d] of Object.entries(r.designs)) {
+    for (const k of Object.keys(d)) {
+      if (splitKey(k)[0] === 'design') throw new SpecError(`design '${name}' cannot set 'design'`);
+    }
+  }
+  for (const a of r.grid) if (a.key === 'design') for (const v of a.values) expandDesigns(r, [['design', v]]);
   if (r.seeds.length === 0) throw new SpecError('a study needs at least one seed');
   if (r.lrGrid.length === 0) throw new SpecError('a study needs at least one learning rate (lrGrid)');
   for (const lr of r.lrGrid) {
@@ -189,6 +228,16 @@ const checkSchema = z.strictObject({
   trained: z.boolean().optional(),
   seed: z.number().int().nonnegative().optional(),
 });
+const probeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('lesion'), ks: z.array(z.number().int().positive()).min(1), draws: z.number().int().min(1).max(1000) }),
+  z.strictObject({
+    kind: z.literal('shatter'),
+    points: z.number().int().min(8).max(65536),
+    lo: z.number().finite(),
+    hi: z.number().finite(),
+    maxLag: z.number().int().min(1).max(1024),
+  }),
+]);
 const overridesSchema = z.strictObject({
   grid: z.record(z.string(), z.array(value).min(1)).optional(),
   set: setSchema.optional(),
@@ -218,6 +267,8 @@ export const StudyFileSchema = z.strictObject({
   layout: z.strictObject({ tables: z.string().nullable(), rows: z.array(z.string()).optional() }).optional(),
   foldTrained: z.boolean().optional(),
   checks: z.array(checkSchema).optional(),
+  designs: z.record(z.string(), setSchema).optional(),
+  probe: probeSchema.optional(),
 });
 export type StudyFile = z.input<typeof StudyFileSchema>;
 
@@ -243,6 +294,8 @@ export function parseStudyFile(json: unknown, what = 'study file'): StudyData {
     layout: f.layout ?? { tables: null },
     foldTrained: f.foldTrained,
     checks: f.checks,
+    designs: f.designs,
+    probe: f.probe,
   };
   // keys are checked here so a typo fails before anything runs
   try {
