@@ -11,7 +11,7 @@ import {
   softmaxCrossEntropy,
   tensor,
 } from '@reslab/engine';
-import { type BnMode, mseLoss, oracleForward, ParamTable, probes, softmaxXent, tf } from './oracle.js';
+import { type BnMode, mseLoss, oracleForward, ParamTable, softmaxXent, tf, withKinkMargin } from './oracle.js';
 
 export interface Cfg {
   spec: ModelSpecInput;
@@ -127,26 +127,10 @@ export function runOracle(spec: ModelSpec, cfg: Cfg, params: Map<string, Named>)
       const out = oracleForward(spec, table, xt);
       return cfg.loss === 'xent' ? softmaxXent(out, y) : mseLoss(out, target!);
     };
-    let kinkMargin = Infinity;
-    probes.act = (t, name) => {
-      if (name !== 'relu' && name !== 'leaky_relu') return;
-      const v = t.dataSync();
-      let ss = 0;
-      let min = Infinity;
-      for (const a of v) {
-        ss += a * a;
-        min = Math.min(min, Math.abs(a));
-      }
-      const rms = Math.sqrt(ss / v.length);
-      if (rms > 0) kinkMargin = Math.min(kinkMargin, min / rms);
-    };
-    let vg: { value: tf.Scalar; grads: tf.Tensor[] };
-    try {
-      vg = tf.valueAndGrads(f)(vars);
-    } finally {
-      probes.act = null;
-    }
-    const { value, grads } = vg;
+    const {
+      result: { value, grads },
+      kinkMargin,
+    } = withKinkMargin(() => tf.valueAndGrads(f)(vars));
     const unused = table!.unused();
     // running statistics of one training batch, then the eval-mode forward with them
     const bn: BnMode = { training: true, running: new Map() };

@@ -27,6 +27,32 @@ export type ActName = ModelSpec['activation'];
 /** When set, sees every activation input (diagnostics: how close to a kink the case runs). */
 export const probes: { act: ((x: tf.Tensor, name: ActName) => void) | null } = { act: null };
 
+/**
+ * Run fn, measuring how near a kink (ReLU / leaky ReLU input at 0, where the gradient jumps) its activations come:
+ * the minimum over those inputs of |x| / rms(that input).
+ */
+export function withKinkMargin<T>(fn: () => T): { result: T; kinkMargin: number } {
+  let kinkMargin = Infinity;
+  const prev = probes.act;
+  probes.act = (t, name) => {
+    if (name !== 'relu' && name !== 'leaky_relu') return;
+    const v = t.dataSync();
+    let ss = 0;
+    let min = Infinity;
+    for (const a of v) {
+      ss += a * a;
+      min = Math.min(min, Math.abs(a));
+    }
+    const rms = Math.sqrt(ss / v.length);
+    if (rms > 0) kinkMargin = Math.min(kinkMargin, min / rms);
+  };
+  try {
+    return { result: fn(), kinkMargin };
+  } finally {
+    probes.act = prev;
+  }
+}
+
 /** g(x) from its definition; GELU is the tanh approximation (the kernel ABI's definition). */
 export function act(x: tf.Tensor, name: ActName, slope: number): tf.Tensor {
   probes.act?.(x, name);
