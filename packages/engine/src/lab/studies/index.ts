@@ -1,10 +1,25 @@
 import { SpecError } from '../../spec.js';
 import type { StudyDef } from '../study.js';
+import { degradationStudy } from './degradation.js';
 import { foldStudy } from './fold.js';
+import { initStudy } from './init.js';
+import { lesionStudy } from './lesion.js';
+import { placementStudy } from './placement.js';
+import { shatterStudy } from './shatter.js';
+import { shortcutsStudy } from './shortcuts.js';
 import { skipStudy } from './skip.js';
 
 /** The built-in studies, in the order `reslab list` shows them. */
-export const STUDIES: readonly StudyDef[] = [skipStudy, foldStudy];
+export const STUDIES: readonly StudyDef[] = [
+  skipStudy,
+  foldStudy,
+  degradationStudy,
+  placementStudy,
+  shortcutsStudy,
+  initStudy,
+  lesionStudy,
+  shatterStudy,
+];
 
 export function getStudy(name: string): StudyDef {
   const s = STUDIES.find((d) => d.name === name);
@@ -12,4 +27,4 @@ export function getStudy(name: string): StudyDef {
   return s;
 }
 
-export { foldStudy, skipStudy };
+export { degradationStudy, foldStudy, initStudy, lesionStudy, placementStudy, shatterStudy, shortcutsStudy, skipStudy };

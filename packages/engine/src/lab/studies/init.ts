@@ -1,0 +1,129 @@
+/**
+ * Can a deep residual stack train without normalisation? Default initialisation vs a zero-initialised last layer,
+ * Fixup and ReZero, at depth 64 and more.
+ */
+import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
+import { fmt } from '../stats.js';
+import type { StudyDef, Value } from '../study.js';
+import { compareAcc, findCell } from './helpers.js';
+
+const LABEL: Record<string, string> = { none: 'default', 'zero-last': 'zero-last', fixup: 'Fixup', rezero: 'ReZero', fixed: 'fixed scale' };
+
+/** First eval step at which a cell's median train-loss curve is at or below `target` (null: never). */
+export function stepsTo(c: CellSummary, target: number): number | null {
+  for (let i = 0; i < c.curve.steps.length; i++) if (c.curve.trainLoss[i] <= target) return c.curve.steps[i];
+  return null;
+}
+
+export const initStudy: StudyDef = {
+  name: 'init',
+  title: 'Deep residual nets without normalisation: default init, zero-last, Fixup, ReZero',
+  question: 'Can a residual stack of 64 or more layers train without normalisation, and does the initialisation of its branches decide it?',
+  explanation: [
+    "All nets are preact-2 stacks without normalisation: a' = a + s F(a), F(a) = W2 g(W1 g(a) + b1) + b2, g = ReLU, He initialisation unless said otherwise. With the default (s = 1, every W ~ N(0, 2/n)) each block adds a branch about as large as its input, so Var(a) roughly doubles per block: after L blocks the stream, and the logits, are about 2^(L/2) times larger than the input. Nothing in the net rescales them.",
+    "zero-last: W2 = 0 at initialisation, so F = 0 and every block starts as the identity (as 'zero-gamma' initialisation does with batch norm). Fixup (Zhang et al. 2019): W1 scaled by L^(-1/(2m-2)) = L^(-1/2) for m = 2 layers per branch, W2 = 0, and a learnable scalar multiplier s (init 1); the paper's scalar biases are reslab's per-unit biases here. ReZero (Bachlechner et al. 2020): a' = a + alpha F(a) with a learnable scalar alpha per block, initialised to 0, so every block starts as the identity and learns how much of its branch to let in.",
+    "The study trains each at depths 64 and 128 on MNIST with Adam, every cell at the learning rate of a small grid that gives it the lowest final training loss. Besides which cells train, it measures speed: the first evaluation step at which a cell's median training loss reaches the level every trained cell of that depth eventually reaches (the highest final training loss among them).",
+  ].join('\n\n'),
+  finding: {
+    source: 'Zhang, Dauphin & Ma 2019 (Fixup Initialization); Bachlechner et al. 2020 (ReZero is All You Need)',
+    text: 'Fixup: deep residual nets (up to 10,000 layers) train without normalisation when the branches are rescaled and their last layer is zero-initialised; the default initialisation does not. ReZero: with alpha = 0 at init, deep fully connected residual nets converge much faster than the same nets with other initialisations or normalisations.',
+  },
+  base: {
+    model: { width: 64, block: 'preact', skip: 2, norm: 'none', init: 'he', activation: 'relu', shortcut: 'identity' },
+    train: { optimizer: 'adam', batchSize: 64, epochs: 1000, maxSteps: 400, evalEvery: 25 },
+    data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
+  },
+  grid: { 'model.depth': [64, 128], 'model.branchScale': ['none', 'zero-last', 'fixup', 'rezero'] },
+  seeds: [1, 2],
+  lrGrid: [3e-4, 1e-3],
+  budgets: {
+    cli: {},
+    browser: {
+      grid: { 'model.depth': [32, 64] },
+      seeds: 2,
+      lrGrid: [1e-3],
+      set: { 'model.width': 32, 'train.maxSteps': 200, 'data.size': 2000 },
+    },
+  },
+  metrics: ['trainLoss', 'testAcc', 'diverged', 'lr', 'gradRatio'],
+  layout: { tables: 'model.depth', rows: ['model.branchScale'] },
+  analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
+    const depths = ctx.study.grid.find((g) => g.key === 'model.depth')?.values ?? [ctx.study.base.model.depth as Value];
+    const scales = (ctx.study.grid.find((g) => g.key === 'model.branchScale')?.values ?? []).map(String);
+    const targets: number[] = [];
+    const rows: string[][] = [];
+    for (const d of depths) {
+      const where: Record<string, Value> = ctx.study.grid.some((g) => g.key === 'model.depth') ? { 'model.depth': d } : {};
+      const cells = scales
+        .map((s) => [s, findCell(a, { 'model.branchScale': s, ...where })] as const)
+        .filter(([, c]) => c && c.runs > 0) as Array<readonly [string, CellSummary]>;
+      const trained = cells.filter(([, c]) => c.status === 'trained' && c.trainLoss.median !== null);
+      const target = trained.length ? Math.max(...trained.map(([, c]) => c.trainLoss.median!)) : null;
+      if (target !== null) targets.push(target);
+      const speed = new Map(cells.map(([s, c]) => [s, target === null ? null : stepsTo(c, target)]));
+      for (const [s, c] of cells) {
+        rows.push([
+          String(d),
+          LABEL[s] ?? s,
+          c.trainLoss.median === null ? 'diverged' : fmt(c.trainLoss.median),
+          c.testAcc.median === null ? '-' : (100 * c.testAcc.median).toFixed(1),
+          c.status,
+          speed.get(s) === null || speed.get(s) === undefined ? (target === null ? '-' : 'never') : String(speed.get(s)),
+        ]);
+      }
+      const lines: string[] = [];
+      if (target !== null) {
+        const reached = cells.filter(([s]) => speed.get(s) !== null).sort((p, q) => speed.get(p[0])! - speed.get(q[0])!);
+        lines.push(
+          `steps to reach train loss ${fmt(target)} (the highest final loss among the trained cells): ${cells.map(([s]) => `${LABEL[s] ?? s} ${speed.get(s) ?? 'never'}`).join(', ')}${reached.length ? `; fastest: ${LABEL[reached[0][0]] ?? reached[0][0]}` : ''}.`,
+        );
+      }
+      const claim = (label: string, ok: boolean | null, why: string) =>
+        lines.push(`${label}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${why}).`);
+      const def = cells.find(([s]) => s === 'none')?.[1];
+      const others = cells.filter(([s]) => s !== 'none');
+      if (def && others.length) {
+        const cmp = others.map(([s, c]) => [s, compareAcc(def, c)] as const);
+        const fails = def.status === 'failed';
+        const worst = cmp.every(([, r]) => r.result === 'worse');
+        claim(
+          'the default initialisation fails (or trains worst of all) without normalisation',
+          fails || worst ? true : cmp.some(([, r]) => r.result === 'not judged') ? null : false,
+          `default: ${def.status}, test acc ${def.testAcc.median === null ? '-' : (100 * def.testAcc.median).toFixed(1)}%, ${def.diverged}/${def.runs} diverged; vs ${cmp.map(([s, r]) => `${LABEL[s] ?? s} ${r.result} (${r.text})`).join(', ')}`,
+        );
+      }
+      const fix = cells.find(([s]) => s === 'fixup')?.[1];
+      if (fix)
+        claim(
+          'Fixup trains without normalisation',
+          fix.status === 'trained',
+          `Fixup: ${fix.status}, final train loss ${fmt(fix.trainLoss.median)}`,
+        );
+      const rz = cells.find(([s]) => s === 'rezero')?.[1];
+      if (rz && target !== null) {
+        const sp = speed.get('rezero') ?? null;
+        const best = Math.min(...[...speed.values()].filter((v): v is number => v !== null));
+        const every = ctx.study.base.train.evalEvery as number | undefined;
+        claim(
+          'ReZero converges fastest',
+          sp === null ? false : sp <= best + (every ?? 0),
+          `ReZero reaches the target at step ${sp ?? 'never'}, the fastest cell at ${Number.isFinite(best) ? best : 'never'}; a tie within one evaluation interval (${every ?? '?'} steps) counts as fastest`,
+        );
+      }
+      if (lines.length) a.verdict.lines.push(`Depth ${d}:`, ...lines.map((l) => `  ${l}`));
+    }
+    a.tables.push({
+      title: 'Initialisation without normalisation: speed',
+      header: ['depth', 'init', 'train loss', 'test acc', 'status', 'steps to target'],
+      rows,
+      note: 'medians over seeds at the chosen learning rate; target = the highest final train loss among the trained cells of that depth',
+    });
+    if (targets.length)
+      a.verdict.thresholds.push({
+        name: 'speed target (train loss, highest over depths)',
+        value: Math.max(...targets),
+        rule: 'per depth, the highest final median train loss among the cells that trained (generic rule); steps to target = first evaluation step whose median train loss is at or below it',
+      });
+    return a;
+  },
+};
