@@ -7,7 +7,7 @@ import { ConfigList, SharedControls } from './ui/Controls';
 import { FoldPanel } from './ui/FoldPanel';
 import { StudiesView } from './ui/StudiesView';
 import { Toolbar } from './ui/Toolbar';
-import { Curves, Flows, Pictures, ResultsTable } from './ui/TrainView';
+import { CurvesMemo, drawnSig, FlowsMemo, PicturesMemo, ResultsTable } from './ui/TrainView';
 import { defaultPoolSize, WorkerPool } from './worker/pool';
 
 const makeWorker = () => new Worker(new URL('./worker/lab.worker.ts', import.meta.url), { type: 'module', name: 'reslab-lab' });
@@ -66,6 +66,7 @@ export function App() {
 
   const set = useCallback((f: (s: LabState) => LabState) => setState((s) => f(s)), []);
   const runs = session.runs;
+  const sig = drawnSig(runs);
 
   return (
     <div className="app">
@@ -119,10 +120,10 @@ export function App() {
             <Toolbar session={session} state={state} disabled={problems.length > 0} />
             {runs.length > 0 && (
               <>
-                <Curves runs={runs} state={state} />
+                <CurvesMemo runs={runs} state={state} sig={sig} />
                 <ResultsTable runs={runs} state={state} />
-                <Pictures runs={runs} session={session} state={state} />
-                <Flows runs={runs} />
+                <PicturesMemo runs={runs} session={session} state={state} sig={sig} />
+                <FlowsMemo runs={runs} sig={sig} />
               </>
             )}
             <FoldPanel state={state} pool={pool} disabled={problems.length > 0} />

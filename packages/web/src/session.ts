@@ -30,10 +30,13 @@ export interface RunView {
   boundary: BoundaryData | null;
   samples: Samples | null;
   error: string | null;
+  /** bumped whenever something drawn changes (evaluations, pictures, status), not on mere step progress. */
+  rev: number;
 }
 
 export const BOUNDARY_GRID = 48;
 export const SAMPLE_DIGITS = 12;
+const NOTIFY_MS = 150;
 
 let nextId = 1;
 
@@ -47,6 +50,7 @@ export class Session {
   private ids = new Map<string, RunView>();
   private listeners = new Set<() => void>();
   private frame = 0;
+  private lastNotify = 0;
 
   constructor(private readonly pool: WorkerPool) {}
 
@@ -81,6 +85,7 @@ export class Session {
         boundary: null,
         samples: null,
         error: null,
+        rev: 0,
       };
       this.ids.set(runId, view);
       const lease = this.pool.lease(
@@ -147,6 +152,7 @@ export class Session {
   private onMessage(msg: FromWorker): void {
     const r = this.ids.get(msg.runId);
     if (!r) return;
+    if (msg.type !== 'progress') r.rev++;
     switch (msg.type) {
       case 'ready':
         r.status = 'ready';
@@ -200,17 +206,16 @@ export class Session {
     }
   }
 
+  /** Coalesce updates: React re-renders at most every NOTIFY_MS (the workers may report much faster). */
   private changed(): void {
     if (this.frame) return;
-    const raf =
-      typeof requestAnimationFrame === 'function'
-        ? requestAnimationFrame
-        : (f: FrameRequestCallback) => setTimeout(() => f(0), 16) as unknown as number;
-    this.frame = raf(() => {
+    const wait = Math.max(0, NOTIFY_MS - (performance.now() - this.lastNotify));
+    this.frame = window.setTimeout(() => {
       this.frame = 0;
+      this.lastNotify = performance.now();
       this.version++;
       for (const fn of this.listeners) fn();
-    });
+    }, wait);
   }
 }
 

@@ -1,6 +1,6 @@
 /** A layer x step heatmap (log colour scale) with a colour bar and a hover/keyboard read-out. SVG, exportable. */
 import { type KeyboardEvent, type MouseEvent, useMemo, useState } from 'react';
-import { fmt, viridis } from './scale';
+import { fmt, viridis, viridisRgb } from './scale';
 import { useWidth } from './useWidth';
 
 export interface HeatmapProps {
@@ -19,6 +19,8 @@ export interface HeatmapProps {
 }
 
 const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
+/** One canvas reused for every heatmap image (creating a canvas and its context per update is slow). */
+let scratch: HTMLCanvasElement | null = null;
 
 export function logRangeOf(values: number[][][]): [number, number] {
   let lo = Infinity;
@@ -47,7 +49,6 @@ export function Heatmap({ title, chartId, rows, cols, values, xLabel, valueLabel
   const H = m.top + ph + m.bottom;
   const pw = W - m.left - m.right;
   const cw = cols.length ? pw / cols.length : pw;
-  const t = (v: number) => (v > 0 && Number.isFinite(v) ? (Math.log10(v) - range[0]) / (range[1] - range[0]) : Number.NaN);
   const labelEvery = Math.ceil(rows.length / Math.max(1, Math.floor(ph / 11)));
   const colEvery = Math.ceil(cols.length / Math.max(1, Math.floor(pw / 60)));
 
@@ -71,6 +72,30 @@ export function Heatmap({ title, chartId, rows, cols, values, xLabel, valueLabel
     } else if (e.key === 'Escape') setHover(null);
   };
   const hv = hover ? values[hover[0]]?.[hover[1]] : undefined;
+  // One pixel per cell, drawn on a canvas and shown as an image: cheap to redraw as columns arrive.
+  const href = useMemo(() => {
+    if (!cols.length || !rows.length || typeof document === 'undefined') return '';
+    scratch ??= document.createElement('canvas');
+    const canvas = scratch;
+    canvas.width = cols.length;
+    canvas.height = rows.length;
+    const ctx = canvas.getContext('2d');
+    if (!ctx) return '';
+    const img = ctx.createImageData(cols.length, rows.length);
+    const span = range[1] - range[0];
+    values.forEach((col, c) => {
+      col.forEach((v, r) => {
+        const [R, G, B] = viridisRgb(v > 0 && Number.isFinite(v) ? (Math.log10(v) - range[0]) / span : Number.NaN);
+        const o = 4 * (r * cols.length + c);
+        img.data[o] = R;
+        img.data[o + 1] = G;
+        img.data[o + 2] = B;
+        img.data[o + 3] = 255;
+      });
+    });
+    ctx.putImageData(img, 0, 0);
+    return canvas.toDataURL('image/png');
+  }, [values, cols.length, rows.length, range]);
   const barY = m.top + ph + 30;
 
   return (
@@ -106,18 +131,17 @@ export function Heatmap({ title, chartId, rows, cols, values, xLabel, valueLabel
           <text x={4} y={15} fontSize={12} fontWeight={600} fill="#1d2430">
             {title}
           </text>
-          {values.map((col, c) =>
-            col.map((v, r) => (
-              <rect
-                // biome-ignore lint/suspicious/noArrayIndexKey: cells are positional
-                key={`${c}-${r}`}
-                x={m.left + c * cw}
-                y={m.top + r * rowH}
-                width={cw + 0.5}
-                height={rowH + 0.5}
-                fill={viridis(t(v))}
-              />
-            )),
+          {href && (
+            <image
+              href={href}
+              x={m.left}
+              y={m.top}
+              width={pw}
+              height={ph}
+              preserveAspectRatio="none"
+              style={{ imageRendering: 'pixelated' }}
+              data-testid="heatmap-cells"
+            />
           )}
           {rows.map((name, r) =>
             r % labelEvery === 0 ? (

@@ -84,13 +84,19 @@ const VIRIDIS = [
   [180, 222, 44],
   [253, 231, 37],
 ];
-export function viridis(t: number): string {
-  if (!Number.isFinite(t)) return '#d0d0d0';
+export function viridisRgb(t: number): [number, number, number] {
+  if (!Number.isFinite(t)) return [208, 208, 208];
   t = Math.min(1, Math.max(0, t)) * (VIRIDIS.length - 1);
   const i = Math.min(VIRIDIS.length - 2, Math.floor(t));
   const f = t - i;
-  const c = VIRIDIS[i].map((a, k) => Math.round(a + (VIRIDIS[i + 1][k] - a) * f));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
+  const a = VIRIDIS[i];
+  const b = VIRIDIS[i + 1];
+  return [Math.round(a[0] + (b[0] - a[0]) * f), Math.round(a[1] + (b[1] - a[1]) * f), Math.round(a[2] + (b[2] - a[2]) * f)];
+}
+
+export function viridis(t: number): string {
+  const [r, g, b] = viridisRgb(t);
+  return `rgb(${r},${g},${b})`;
 }
 
 /** Diverging blue-white-orange for a class probability p in [0, 1] (0 -> class 0 blue, 1 -> class 1 orange). */

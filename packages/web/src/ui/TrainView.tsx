@@ -1,5 +1,5 @@
 /** Live results of the side-by-side session: curves, table, what flows through the nets, decision boundaries, digits. */
-import { useMemo } from 'react';
+import { memo } from 'react';
 import { Boundary } from '../charts/Boundary';
 import { Heatmap, logRangeOf } from '../charts/Heatmap';
 import { LineChart, type Series } from '../charts/LineChart';
@@ -12,7 +12,7 @@ import { ChartBox } from './ChartBox';
 
 const color = (r: RunView) => PALETTE[r.index % PALETTE.length];
 
-export function Curves({ runs, state }: { runs: RunView[]; state: LabState }) {
+export function Curves({ runs, state }: { runs: RunView[]; state: LabState; sig?: string }) {
   const regression = isRegression(state.data.name);
   const loss: Series[] = runs.map((r) => ({
     key: `${r.index}`,
@@ -190,8 +190,9 @@ export function ResultsTable({ runs, state }: { runs: RunView[]; state: LabState
   );
 }
 
-export function Flows({ runs }: { runs: RunView[] }) {
-  const range = useMemo(() => logRangeOf(runs.map((r) => r.evals.map((e) => e.gradNorms))), [runs]);
+export function Flows({ runs }: { runs: RunView[]; sig?: string }) {
+  // NOTE: runs is mutated in place by the session, so nothing here may be memoised on its identity.
+  const range = logRangeOf(runs.map((r) => r.evals.map((e) => e.gradNorms)));
   const stream: Series[] = runs
     .filter((r) => r.evals.length > 0)
     .map((r) => {
@@ -242,7 +243,7 @@ export function Flows({ runs }: { runs: RunView[] }) {
   );
 }
 
-export function Pictures({ runs, session, state }: { runs: RunView[]; session: Session; state: LabState }) {
+export function Pictures({ runs, session, state }: { runs: RunView[]; session: Session; state: LabState; sig?: string }) {
   if (state.data.name === 'mnist') return <Digits runs={runs} session={session} />;
   return (
     <section aria-labelledby="boundary-h">
@@ -263,7 +264,7 @@ export function Pictures({ runs, session, state }: { runs: RunView[]; session: S
   );
 }
 
-function Digit({ pixels, offset }: { pixels: number[]; offset: number }) {
+const Digit = memo(function Digit({ pixels, offset }: { pixels: number[]; offset: number }) {
   const cells: string[] = [];
   for (let y = 0; y < 28; y++)
     for (let x = 0; x < 28; x++) {
@@ -276,7 +277,7 @@ function Digit({ pixels, offset }: { pixels: number[]; offset: number }) {
       <path d={cells.join('')} fill="#1d2430" />
     </svg>
   );
-}
+});
 
 function Digits({ runs, session }: { runs: RunView[]; session: Session }) {
   const px = session.digitPixels;
@@ -326,3 +327,10 @@ function Digits({ runs, session }: { runs: RunView[]; session: Session }) {
     </section>
   );
 }
+
+/** A signature of what the charts draw: they re-render when it changes, not on every progress tick. */
+export const drawnSig = (runs: RunView[]): string => runs.map((r) => `${r.key}:${r.rev}`).join(',');
+
+export const CurvesMemo = memo(Curves, (a, b) => a.sig === b.sig && a.state === b.state) as unknown as typeof Curves;
+export const FlowsMemo = memo(Flows, (a, b) => a.sig === b.sig) as unknown as typeof Flows;
+export const PicturesMemo = memo(Pictures, (a, b) => a.sig === b.sig && a.state === b.state) as unknown as typeof Pictures;
