@@ -105,7 +105,7 @@ export function App() {
             <SharedControls state={state} set={set} />
           </aside>
           <div className="content">
-            <Intro />
+            <Intro onStudies={() => set((s) => ({ ...s, tab: 'studies', study: 'skip' }))} />
             <ConfigList state={state} set={set} />
             {problems.length > 0 && (
               <div className="problems" role="alert">
@@ -148,14 +148,18 @@ export function App() {
   );
 }
 
-function Intro() {
+function Intro({ onStudies }: { onStudies: () => void }) {
   return (
     <section className="intro" aria-label="The question">
       <p>
         A skip connection adds a block's input to its output. Added <em>inside</em> the activation over one layer, it is{' '}
         <code>g(Wa + b + a) = g((I + W)a + b)</code>: just a plain layer whose weights start near <code>I</code>. Over two layers, or added{' '}
         <em>outside</em> the activation (<code>a + g(Wa + b)</code>, <code>a + W g(a) + b</code>), it keeps a clean identity path. Pick the
-        configurations, press <strong>Train</strong>, and compare.
+        configurations, press <strong>Train</strong>, and compare. For many seeds, depths and activations at once, run the{' '}
+        <button type="button" className="link inline" onClick={onStudies}>
+          skip-length study
+        </button>
+        .
       </p>
     </section>
   );

@@ -176,9 +176,9 @@ export function SharedControls({ state, set }: { state: LabState; set: Set }) {
 
 const VARIANTS = [
   { value: 'plain', label: 'plain' },
-  { value: 'post', label: 'post (add, then g)' },
-  { value: 'branch', label: 'branch (g, then add)' },
-  { value: 'preact', label: 'preact (g first)' },
+  { value: 'post', label: 'post' },
+  { value: 'branch', label: 'branch' },
+  { value: 'preact', label: 'preact' },
 ] as const;
 
 function ConfigRow({ c, i, state, set, canRemove }: { c: Config; i: number; state: LabState; set: Set; canRemove: boolean }) {
