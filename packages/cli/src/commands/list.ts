@@ -21,16 +21,19 @@ export function registerList(program: Command): void {
         lrGrid: s.lrGrid,
         runs: { cli: expandStudy(s, {}, 'cli').jobs.length, browser: expandStudy(s, {}, 'browser').jobs.length },
       }));
+      // the name column is as wide as the longest name
+      const w = Math.max(8, ...result.map((s) => s.name.length));
+      const pad = ' '.repeat(w + 1);
       emit(flags, { studies: result }, (r, c) =>
         r.studies
           .map((s) =>
             [
-              `${c.bold(s.name.padEnd(8))} ${s.title}`,
-              `         ${s.question}`,
-              `         grid: ${Object.entries(s.grid)
+              `${c.bold(s.name.padEnd(w))} ${s.title}`,
+              `${pad}${s.question}`,
+              `${pad}grid: ${Object.entries(s.grid)
                 .map(([k, v]) => `${k} ${v.join('|')}`)
                 .join('; ')}; ${s.seeds.length} seeds; lr ${s.lrGrid.join('|')}`,
-              `         ${s.runs.cli} jobs at the cli budget, ${s.runs.browser} at the browser budget; run: reslab study ${s.name}`,
+              `${pad}${s.runs.cli} jobs at the cli budget, ${s.runs.browser} at the browser budget; run: reslab study ${s.name}`,
             ].join('\n'),
           )
           .join('\n\n'),
