@@ -15,8 +15,7 @@ import { BatchNorm } from '../nn/norm.js';
 import { sum } from '../ops/sum.js';
 import { Rng } from '../rng.js';
 import { SpecError } from '../spec.js';
-import { noGrad, tensor } from '../tensor.js';
-import { predict } from '../train/predict.js';
+import { noGrad, Tensor, tensor } from '../tensor.js';
 import { Trainer, train } from '../train/trainer.js';
 import type { TrainJob } from './expand.js';
 import type { JobRecord, RunSummary } from './records.js';
@@ -42,22 +41,68 @@ export interface LesionMeasure {
   swaps: number[];
 }
 
+const LESION_CHUNK = 512;
+
+/**
+ * Scores one set of examples under many lesions: the inputs are copied into the arena once, then each call of
+ * `acc(order)` runs the net (eval mode, no grad) with the blocks applied in `order` (null: intact) and returns the
+ * accuracy. `dispose()` frees the arena space.
+ */
+export function lesionScorer(
+  model: Model,
+  X: Float32Array,
+  Y: ArrayLike<number>,
+  n: number,
+): { acc(order: readonly number[] | null): number; dispose(): void } {
+  const b = model.backend;
+  const d = model.io.inputDim;
+  const C = model.io.outputDim;
+  const top = b.arenaTop();
+  const x = tensor(b, X.subarray(0, n * d), [n, d]);
+  const base = b.arenaTop();
+  const bytes = 1 << b.shift;
+  return {
+    acc(order) {
+      const prev = model.blockOrder;
+      const wasTraining = model.training;
+      model.blockOrder = order;
+      model.eval();
+      let hits = 0;
+      try {
+        noGrad(() => {
+          for (let r0 = 0; r0 < n; r0 += LESION_CHUNK) {
+            const m = Math.min(LESION_CHUNK, n - r0);
+            const out = model.forward(new Tensor(b, [m, d], x.ptr + r0 * d * bytes));
+            const f = b.f;
+            const o = out.ptr >> b.shift;
+            for (let r = 0; r < m; r++) {
+              let best = 0;
+              for (let j = 1; j < C; j++) if (f[o + r * C + j] > f[o + r * C + best]) best = j;
+              if (best === Y[r0 + r]) hits++;
+            }
+            b.arenaRestore(base);
+          }
+        });
+      } finally {
+        model.blockOrder = prev;
+        model.train(wasTraining);
+        b.arenaRestore(base);
+      }
+      return hits / n;
+    },
+    dispose() {
+      b.arenaRestore(top);
+    },
+  };
+}
+
 /** Test accuracy of `model` on rows [0, n) of X with the blocks applied in `order` (null: intact). */
 export function lesionAccuracy(model: Model, X: Float32Array, Y: ArrayLike<number>, n: number, order: readonly number[] | null): number {
-  const prev = model.blockOrder;
-  model.blockOrder = order;
+  const s = lesionScorer(model, X, Y, n);
   try {
-    const out = predict(model, X.subarray(0, n * model.io.inputDim));
-    const C = model.io.outputDim;
-    let hits = 0;
-    for (let r = 0; r < n; r++) {
-      let best = 0;
-      for (let j = 1; j < C; j++) if (out[r * C + j] > out[r * C + best]) best = j;
-      if (best === Y[r]) hits++;
-    }
-    return hits / n;
+    return s.acc(order);
   } finally {
-    model.blockOrder = prev;
+    s.dispose();
   }
 }
 
@@ -79,24 +124,29 @@ export const swappedBlocks = (n: number, i: number): number[] => {
 export function measureLesion(model: Model, ds: Dataset, probe: Extract<ProbeDef, { kind: 'lesion' }>, seed: number): LesionMeasure {
   if (ds.kind !== 'classification') throw new SpecError(`the lesion probe needs a classification dataset, got '${ds.name}'`);
   const n = model.blocks.length;
-  const acc = (order: readonly number[] | null) => lesionAccuracy(model, ds.testX, ds.testY, ds.nTest, order);
-  const rng = new Rng(seed).fork('lesion');
-  const multi: LesionMeasure['multi'] = [];
-  for (const k of probe.ks) {
-    if (k >= n) continue;
-    const accs: number[] = [];
-    for (let d = 0; d < probe.draws; d++) accs.push(acc(withoutBlocks(n, Array.from(rng.permutation(n).subarray(0, k)))));
-    multi.push({ k, accs });
+  const scorer = lesionScorer(model, ds.testX, ds.testY, ds.nTest);
+  const acc = (order: readonly number[] | null) => scorer.acc(order);
+  try {
+    const rng = new Rng(seed).fork('lesion');
+    const multi: LesionMeasure['multi'] = [];
+    for (const k of probe.ks) {
+      if (k >= n) continue;
+      const accs: number[] = [];
+      for (let d = 0; d < probe.draws; d++) accs.push(acc(withoutBlocks(n, Array.from(rng.permutation(n).subarray(0, k)))));
+      multi.push({ k, accs });
+    }
+    return {
+      chance: 1 / ds.outputDim,
+      nTest: ds.nTest,
+      blocks: n,
+      full: acc(null),
+      single: Array.from({ length: n }, (_, i) => acc(withoutBlocks(n, [i]))),
+      multi,
+      swaps: Array.from({ length: Math.max(0, n - 1) }, (_, i) => acc(swappedBlocks(n, i))),
+    };
+  } finally {
+    scorer.dispose();
   }
-  return {
-    chance: 1 / ds.outputDim,
-    nTest: ds.nTest,
-    blocks: n,
-    full: acc(null),
-    single: Array.from({ length: n }, (_, i) => acc(withoutBlocks(n, [i]))),
-    multi,
-    swaps: Array.from({ length: Math.max(0, n - 1) }, (_, i) => acc(swappedBlocks(n, i))),
-  };
 }
 
 // ---------- shatter ----------
