@@ -78,6 +78,8 @@ export function activateGrad(act: number, x: number, y: number, slope: number): 
 export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
   /** Element index of a byte offset in the float view. */
   const at = (f: Float32Array | Float64Array, p: Ptr): number => p / f.BYTES_PER_ELEMENT;
+  /** gemm's accumulator for one row of C (float64, grown on demand) */
+  let row = new Float64Array(64);
 
   return {
     heapBase: () => 0,
@@ -87,20 +89,56 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
       const A = at(f, a);
       const B = at(f, b);
       const C = at(f, c);
+      if (row.length < N) row = new Float64Array(N);
+      // NOTE: every C[i,j] is the float64 sum over k = 0, 1, ... in order, as in the plain triple loop;
+      // only the loop order differs (for op(B) = B a row of C is accumulated from contiguous rows of B).
       for (let i = 0; i < M; i++) {
-        for (let j = 0; j < N; j++) {
-          let s = 0;
-          // NOTE: alpha = 0 reads neither A nor B (BLAS semantics).
-          if (alpha !== 0) {
+        row.fill(0, 0, N);
+        // NOTE: alpha = 0 reads neither A nor B (BLAS semantics).
+        if (alpha !== 0) {
+          if (transB) {
+            // four independent dot products at a time (each still summed in k order)
+            let j = 0;
+            for (; j + 4 <= N; j += 4) {
+              const b0 = B + j * K;
+              const b1 = b0 + K;
+              const b2 = b1 + K;
+              const b3 = b2 + K;
+              let s0 = 0;
+              let s1 = 0;
+              let s2 = 0;
+              let s3 = 0;
+              for (let k = 0; k < K; k++) {
+                const av = transA ? f[A + k * M + i] : f[A + i * K + k];
+                s0 += av * f[b0 + k];
+                s1 += av * f[b1 + k];
+                s2 += av * f[b2 + k];
+                s3 += av * f[b3 + k];
+              }
+              row[j] = s0;
+              row[j + 1] = s1;
+              row[j + 2] = s2;
+              row[j + 3] = s3;
+            }
+            for (; j < N; j++) {
+              const bj = B + j * K;
+              let s = 0;
+              for (let k = 0; k < K; k++) s += (transA ? f[A + k * M + i] : f[A + i * K + k]) * f[bj + k];
+              row[j] = s;
+            }
+          } else {
             for (let k = 0; k < K; k++) {
               const av = transA ? f[A + k * M + i] : f[A + i * K + k];
-              const bv = transB ? f[B + j * K + k] : f[B + k * N + j];
-              s += av * bv;
+              const bk = B + k * N;
+              for (let j = 0; j < N; j++) row[j] += av * f[bk + j];
             }
-            s *= alpha;
           }
+        }
+        const ci = C + i * N;
+        for (let j = 0; j < N; j++) {
+          const s = alpha !== 0 ? row[j] * alpha : 0;
           // NOTE: beta = 0 never reads C, so NaN/garbage in C does not propagate.
-          f[C + i * N + j] = beta === 0 ? s : s + beta * f[C + i * N + j];
+          f[ci + j] = beta === 0 ? s : s + beta * f[ci + j];
         }
       }
     },

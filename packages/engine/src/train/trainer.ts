@@ -153,6 +153,13 @@ export class Trainer {
     const xo = x.ptr >> b.shift;
     const i32 = b.i32;
     const yo = cls ? yp >> 2 : yp >> b.shift;
+    if (!idx) {
+      // NOTE: contiguous rows (evaluation): one copy for the block.
+      f.set(X.subarray(from * d, (from + n) * d), xo);
+      if (cls) i32.set((Y as Int32Array).subarray(from, from + n), yo);
+      else f.set((Y as Float32Array).subarray(from * o, (from + n) * o), yo);
+      return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
+    }
     // NOTE: plain loops, no subarray views: nothing is allocated per row.
     for (let r = 0; r < n; r++) {
       const i = idx ? idx[from + r] : from + r;
