@@ -1,15 +1,16 @@
 #!/usr/bin/env node
 // ms per training step of the foundation benchmark's residual MLP — batch 128, 784 -> 256,
 // 16 two-layer post-addition blocks (ReLU), 10 classes, softmax cross-entropy, SGD — on
-// reslab's wasm and js backends and on TensorFlow.js (wasm backend: SIMD, 1 thread; cpu backend).
+// reslab's wasm backend (plain SIMD and relaxed SIMD) and js backend, and on TensorFlow.js
+// (wasm backend: SIMD, 1 thread; cpu backend). For reslab also the gemm-only lower bound:
+// the step's gemm calls timed on their own in the same process; the rest of the step
+// (elementwise kernels, bookkeeping) is what the lower bound does not cover.
 //
-// Wasm code runs at one of two speeds per process, so every implementation is measured in
-// `--rounds` separate processes, interleaved (A B C D A B C D ...), and the medians are compared.
-// Usage: node bench/step.mjs [--rounds 3] [--only wasm,js,tfjs-wasm,tfjs-cpu]   (needs `npm run build`)
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+// Every implementation is measured in `--rounds` separate processes, interleaved
+// (A B C D A B C D ...), and the medians are compared; times are CPU time of the process.
+// Usage: node bench/step.mjs [--rounds 3] [--quick] [--json] [--only wasm,wasm-relaxed,js,tfjs-wasm,tfjs-cpu]   (needs npm run build)
 import { fileURLToPath } from 'node:url';
+import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms } from './lib.mjs';
 
 const B = 128;
 const IN = 784;
@@ -17,16 +18,18 @@ const W = 256;
 const BLOCKS = 16;
 const OUT = 10;
 const LR = 0.01;
-/** steps timed per implementation (after warm-up), chosen so each takes a few seconds at most */
-const STEPS = { wasm: 30, js: 3, 'tfjs-wasm': 6, 'tfjs-cpu': 3 };
-const WARMUP = { wasm: 5, js: 1, 'tfjs-wasm': 2, 'tfjs-cpu': 1 };
-const IMPLS = Object.keys(STEPS);
+/** CPU ms each implementation is timed for (after warm-up) */
+const MIN_MS = { wasm: 1500, 'wasm-relaxed': 1500, js: 3000, 'tfjs-wasm': 3000, 'tfjs-cpu': 4000 };
+const IMPLS = [
+  { name: 'wasm', flags: [] },
+  { name: 'wasm-relaxed', flags: [RELAXED_FLAG] },
+  { name: 'js', flags: [] },
+  { name: 'tfjs-wasm', flags: [] },
+  { name: 'tfjs-cpu', flags: [] },
+];
+const QUICK = ['wasm', 'wasm-relaxed', 'tfjs-wasm', 'tfjs-cpu'];
 
 const here = fileURLToPath(import.meta.url);
-const arg = (name, dflt) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : dflt;
-};
 
 function data() {
   // deterministic pseudo-random inputs in [0, 1) and labels
@@ -40,19 +43,13 @@ function data() {
   return { x, y };
 }
 
-function time(step, warm, n) {
-  for (let i = 0; i < warm; i++) step();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) step();
-  return (performance.now() - t0) / n;
-}
-
-async function reslab(kind) {
+async function reslab(kind, minMs) {
   const e = await import('../dist/index.js');
+  const { relaxedSimdSupported } = await import('@reslab/core-wasm');
   const b = await e.createBackend(kind);
   const spec = { block: 'post', skip: 2, depth: 2 * BLOCKS, width: W, activation: 'relu' };
   const model = e.buildModel(spec, { inputDim: IN, outputDim: OUT }, 1, b);
-  const opt = new e.SGD(model.parameters(), { lr: LR });
+  const opt = new e.SGD(model.parameters(), { lr: LR, momentum: 0 });
   const { x, y } = data();
   const step = () => {
     const xt = e.tensor(b, x, [B, IN]);
@@ -62,26 +59,18 @@ async function reslab(kind) {
     opt.step();
     b.resetArena();
   };
-  const ms = time(step, WARMUP[kind === 'wasm' ? 'wasm' : 'js'], STEPS[kind === 'wasm' ? 'wasm' : 'js']);
-  return { ms, params: model.numParameters() };
+  const ms = msPerCall(step, { warm: kind === 'wasm' ? 5 : 1, minMs });
+  const out = { ms, params: model.numParameters(), relaxed: kind === 'wasm' && relaxedSimdSupported() };
+  if (kind === 'wasm') {
+    const lb = gemmLowerBound(b, recordGemms(b, step));
+    Object.assign(out, { lowerBoundMs: lb.ms, gemmFlops: lb.flops, gemmCalls: lb.calls, isolatedGflops: lb.gflops });
+  }
+  return out;
 }
 
-async function tfjs(backend) {
-  // NOTE: drop tfjs's banner suggesting tfjs-node (IS_TEST would hide it, but it also turns on leak checks
-  // that fail softmaxCrossEntropy).
-  const warn = console.warn;
-  console.warn = (...a) => (String(a[0]).includes('tfjs-node') ? undefined : warn(...a));
-  const tf = await import('@tensorflow/tfjs');
-  if (backend === 'wasm') {
-    const tfwasm = await import('@tensorflow/tfjs-backend-wasm');
-    const require = createRequire(here);
-    tfwasm.setWasmPaths(`${join(dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')}/`);
-    tfwasm.setThreadsCount?.(1);
-  }
-  await tf.setBackend(backend);
-  await tf.ready();
-  // NOTE: tfjs silently stays on another backend when wasm fails to initialise.
-  if (tf.getBackend() !== backend) throw new Error(`tfjs backend is ${tf.getBackend()}, not ${backend}`);
+async function tfjs(backend, minMs) {
+  const { loadTf } = await import('../../../bench/e2e/tfjs_model.mjs');
+  const tf = await loadTf(backend);
   const he = (i, o) => tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i)));
   const zb = (o) => tf.variable(tf.zeros([o]));
   const Win = he(IN, W);
@@ -102,45 +91,80 @@ async function tfjs(backend) {
     }
     return tf.losses.softmaxCrossEntropy(onehot, tf.add(tf.matMul(h, Wout), bout));
   };
-  const step = () => tf.tidy(() => opt.minimize(loss, false, vars));
-  const key = `tfjs-${backend}`;
-  const ms = time(step, WARMUP[key], STEPS[key]);
+  // NOTE: read the loss back every step, as reslab does (and as any training loop that logs it must).
+  const step = () => tf.tidy(() => opt.minimize(loss, true, vars)).dataSync();
+  const ms = msPerCall(step, { warm: 2, minMs });
   return { ms, params: vars.reduce((s, v) => s + v.size, 0) };
 }
 
-async function child(impl) {
-  const r = impl === 'wasm' || impl === 'js' ? await reslab(impl) : await tfjs(impl.slice(5));
+async function child(impl, quick) {
+  const minMs = MIN_MS[impl] / (quick ? 3 : 1);
+  const r =
+    impl.startsWith('wasm') || impl === 'js' ? await reslab(impl === 'js' ? 'js' : 'wasm', minMs) : await tfjs(impl.slice(5), minMs);
+  r.summary = `${r.ms.toFixed(1)} ms/step`;
   process.stdout.write(JSON.stringify(r));
 }
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
 async function main() {
-  const rounds = Number(arg('rounds', '3'));
-  const only = arg('only', IMPLS.join(',')).split(',');
-  const res = Object.fromEntries(only.map((k) => [k, []]));
-  let params = 0;
-  for (let r = 0; r < rounds; r++) {
-    for (const impl of only) {
-      const out = execFileSync(process.execPath, [here, '--child', impl], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-      const v = JSON.parse(out);
-      res[impl].push(v.ms);
-      params = v.params;
-      process.stderr.write(`round ${r + 1}/${rounds} ${impl}: ${v.ms.toFixed(1)} ms/step\n`);
-    }
-  }
+  const a = args();
+  const quick = a.has('quick');
+  const rounds = Number(a.get('rounds', quick ? '1' : '3'));
+  const only = a.get('only', (quick ? QUICK : IMPLS.map((i) => i.name)).join(',')).split(',');
+  const impls = IMPLS.filter((i) => only.includes(i.name));
+  const load0 = load();
+  process.stderr.write(`training step: ${impls.map((i) => i.name).join(', ')}, ${rounds} round(s)\n`);
+  const res = interleaved(here, impls, rounds, { childArgs: quick ? ['--quick'] : [] });
   const flops = 2 * B * (IN * W + 2 * BLOCKS * W * W + W * OUT) * 3 - 2 * B * IN * W; // fwd + dW + dX (no dX for the input)
-  console.log(`training step: batch ${B}, ${IN}->${W}, ${BLOCKS} two-layer post blocks (ReLU), ${OUT} classes, SGD; ${params} parameters`);
-  console.log(`${(flops / 1e9).toFixed(2)} GFLOP of gemm per step; medians over ${rounds} processes each\n`);
-  const m = Object.fromEntries(only.map((k) => [k, median(res[k])]));
-  const rows = only.map((k) => ({ impl: k, 'ms/step': m[k].toFixed(1), 'GFLOP/s': (flops / 1e6 / m[k]).toFixed(1) }));
-  console.table(rows);
-  if (m.wasm)
-    for (const k of only.filter((k) => k !== 'wasm')) console.log(`reslab wasm is ${(m[k] / m.wasm).toFixed(1)}x faster than ${k}`);
+  const m = {};
+  for (const i of impls) m[i.name] = median(res[i.name].map((r) => r.ms));
+  const lbOf = (k) => (res[k] ? median(res[k].map((r) => r.lowerBoundMs)) : null);
+  const relaxedAvailable = res['wasm-relaxed']?.[0]?.relaxed ?? null;
+  // the build the engine picks where the runtime allows it
+  const best = relaxedAvailable && m['wasm-relaxed'] ? 'wasm-relaxed' : 'wasm';
+  const result = {
+    bench: 'step',
+    title: `training step: batch ${B}, ${IN}->${W}, ${BLOCKS} two-layer post blocks (ReLU), ${OUT} classes, SGD`,
+    rounds,
+    load: [load0, load()],
+    params: res[impls[0].name][0].params,
+    gemmFlops: flops,
+    relaxedAvailable,
+    best,
+    impls: Object.fromEntries(
+      impls.map((i) => [i.name, { msPerStep: m[i.name], gflops: flops / 1e6 / m[i.name], lowerBoundMs: lbOf(i.name) }]),
+    ),
+    ratios: Object.fromEntries(impls.filter((i) => !i.name.startsWith('wasm')).map((i) => [i.name, m[i.name] / m[best]])),
+    lowerBoundFraction: lbOf(best) && m[best] ? lbOf(best) / m[best] : null,
+    targets: { 'tfjs-wasm': 10, 'tfjs-cpu': 40, lowerBoundFraction: 0.7 },
+  };
+  result.text = renderStep(result);
+  if (a.has('json')) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else console.log(result.text);
 }
 
-if (process.argv[2] === '--child') await child(process.argv[3]);
+function renderStep(r) {
+  const f = (x, d = 1) => (x === null || x === undefined ? '-' : x.toFixed(d));
+  const lines = [
+    `${r.title}; ${r.params} parameters; ${(r.gemmFlops / 1e9).toFixed(2)} GFLOP of gemm per step`,
+    `CPU ms per step, medians over ${r.rounds} process(es) each; load ${r.load[0][0]} -> ${r.load[1][0]}`,
+  ];
+  for (const [k, v] of Object.entries(r.impls))
+    lines.push(
+      `  ${k.padEnd(13)} ${f(v.msPerStep).padStart(8)} ms/step  ${f(v.gflops).padStart(6)} GFLOP/s${k === r.best ? '  <- the build the engine picks' : ''}`,
+    );
+  for (const [k, x] of Object.entries(r.ratios))
+    lines.push(
+      `  reslab ${r.best} is ${f(x)}x faster than ${k}${r.targets[k] ? ` (target ${r.targets[k]}x: ${x >= r.targets[k] ? 'met' : 'NOT met'})` : ''}`,
+    );
+  if (r.lowerBoundFraction !== null) {
+    const lb = r.impls[r.best].lowerBoundMs;
+    lines.push(
+      `  gemm-only lower bound ${f(lb)} ms (the step's gemm calls timed alone) = ${f(100 * r.lowerBoundFraction, 0)}% of the step (target >= 70%: ${r.lowerBoundFraction >= 0.7 ? 'met' : 'NOT met'})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+const a0 = process.argv.slice(2);
+if (a0[0] === '--child') await child(a0[1], a0.includes('--quick'));
 else await main();

@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// Parallel studies: the same small study (the skip study's variants on MNIST at a reduced grid)
+// with --workers 1 and --workers 2, interleaved (1 2 1 2 ...), as separate CLI processes.
+// Prints the wall times, their ratio, the CPU time each used, and whether the results are
+// identical (every run's final numbers and loss history).
+//
+//   node bench/parallel.mjs [--rounds 2] [--quick] [--json] [--workers 2]   (needs npm run build)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BIN = join(here, '..', 'bin', 'reslab.js');
+const argv = process.argv.slice(2);
+const get = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
+const quick = argv.includes('--quick');
+const rounds = Number(get('rounds', quick ? '1' : '2'));
+const many = Number(get('workers', '2'));
+
+// 3 variants x 2 activations x 2 seeds = 12 runs (+ 1 fold check) at depth 24, 300 steps (quick: 150)
+const STUDY = [
+  'study',
+  'skip',
+  '--depth',
+  '24',
+  '--variants',
+  'plain,post-1,post-2',
+  '--act',
+  'relu,tanh',
+  '--seeds',
+  '2',
+  '--lr-grid',
+  '0.001',
+  '--steps',
+  quick ? '150' : '300',
+  '--data-size',
+  '3000',
+  '--quiet',
+  '--no-charts',
+];
+
+const r3 = (x) => Math.round(x * 100) / 100;
+
+function runOnce(workers, dir) {
+  const cpuFile = join(dir, 'cpu.json');
+  const t0 = performance.now();
+  const p = spawnSync(
+    process.execPath,
+    ['--import', join(here, 'cpu-preload.mjs'), BIN, ...STUDY, '--workers', String(workers), '--out', join(dir, 'out'), '--json'],
+    { encoding: 'utf8', env: { ...process.env, RESLAB_BENCH_CPU_FILE: cpuFile, NO_COLOR: '1' }, maxBuffer: 1 << 28 },
+  );
+  const wallMs = performance.now() - t0;
+  if (p.status !== 0) throw new Error(`reslab study failed (exit ${p.status}): ${p.stderr}`);
+  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8'));
+  const recs = readFileSync(join(dir, 'out', 'results.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  const numbers = recs.map((r) => [
+    r.id,
+    r.result?.status,
+    r.result?.finalTrainLoss,
+    r.result?.finalTestAcc,
+    r.result?.history.map((h) => h.trainLoss),
+    r.fold?.maxAbsDiff ?? null,
+  ]);
+  const jobs = recs.map((r) => ({ kind: r.kind, spec: r.spec, trained: r.result !== null, ms: r.timeMs }));
+  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, jobs: recs.length, jobTimes: jobs, numbers: JSON.stringify(numbers) };
+}
+
+/**
+ * What --workers n would take on n free cores: the pool's schedule (longest estimated job first, each job to the
+ * first free worker) replayed with the job times of a --workers 1 run, plus that run's serial part (start-up,
+ * writing the results). An estimate for a machine whose cores are not shared; the measured ratio is printed too.
+ */
+function predictedWall(run, n, jobCost) {
+  const serial = run.wallMs - run.jobTimes.reduce((s, j) => s + j.ms, 0);
+  const order = [...run.jobTimes].sort((a, b) => jobCost(b) - jobCost(a));
+  const free = new Array(n).fill(0);
+  for (const j of order) {
+    const w = free.indexOf(Math.min(...free));
+    free[w] += j.ms;
+  }
+  return serial + Math.max(...free);
+}
+
+const load0 = loadavg();
+const runs = { 1: [], [many]: [] };
+for (let r = 0; r < rounds; r++) {
+  for (const w of [1, many]) {
+    const dir = mkdtempSync(join(tmpdir(), 'reslab-bench-par-'));
+    try {
+      const x = runOnce(w, dir);
+      runs[w].push(x);
+      process.stderr.write(
+        `  round ${r + 1}/${rounds} --workers ${w}: ${(x.wallMs / 1000).toFixed(1)} s wall, ${(x.cpuMs / 1000).toFixed(1)} s CPU\n`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const w1 = median(runs[1].map((x) => x.wallMs));
+const wN = median(runs[many].map((x) => x.wallMs));
+const c1 = median(runs[1].map((x) => x.cpuMs));
+const cN = median(runs[many].map((x) => x.cpuMs));
+const all = [...runs[1], ...runs[many]];
+const identical = all.every((x) => x.numbers === all[0].numbers);
+const speedup = w1 / wN;
+const { jobCost } = await import('../dist/pool.js');
+const idle = median(runs[1].map((x) => x.wallMs / predictedWall(x, many, jobCost)));
+const result = {
+  bench: 'parallel',
+  title: `parallel study: reslab study skip (${all[0].jobs} jobs: depth 24, plain/post-1/post-2 x relu/tanh x 2 seeds, MNIST 3000) --workers 1 vs --workers ${many}`,
+  rounds,
+  cores: availableParallelism(),
+  load: [load0, loadavg()].map((l) => l.map(r3)),
+  workers: many,
+  wallMs: { 1: w1, [many]: wN },
+  cpuMs: { 1: c1, [many]: cN },
+  speedup,
+  /** CPU the --workers N run got on average (cores busy): at most N, less when other processes share the cores */
+  coresUsed: cN / wN,
+  identical,
+  target: 1.8,
+  /** the speedup the pool's schedule gives on free cores, from the --workers 1 job times (an estimate) */
+  scheduleSpeedup: idle,
+};
+result.text = [
+  result.title,
+  `  --workers 1: ${(w1 / 1000).toFixed(1)} s wall (${(c1 / 1000).toFixed(1)} s CPU); --workers ${many}: ${(wN / 1000).toFixed(1)} s wall (${(cN / 1000).toFixed(1)} s CPU, ${result.coresUsed.toFixed(2)} cores busy on average)`,
+  `  speedup ${speedup.toFixed(2)}x (target >= ${result.target}x on ${many} cores: ${speedup >= result.target ? 'met' : 'NOT met'}); results identical across runs and worker counts: ${identical ? 'yes' : 'NO'}`,
+  `  on ${many} free cores the pool's schedule (replayed with the --workers 1 job times) would give ${idle.toFixed(2)}x (an estimate, not a measurement)`,
+  `  medians of ${rounds} round(s); machine: ${result.cores} cores, load average ${result.load[0][0]} -> ${result.load[1][0]} (other processes on the same cores slow the ${many}-worker run most)`,
+].join('\n');
+if (argv.includes('--json')) process.stdout.write(`${JSON.stringify(result)}\n`);
+else console.log(result.text);
