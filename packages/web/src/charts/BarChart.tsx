@@ -52,15 +52,15 @@ export function BarChart({
     items.push({ b, x: lx, row: rows - 1 });
     lx += w;
   }
-  const m = { top: 28 + rows * 16, right: 10, bottom: 34, left: 50 };
   const H = height + rows * 16;
+  const top = yMax ?? Math.max(1e-9, ...groups.flatMap((g) => g.bars.map((b) => Math.max(b.hi ?? 0, b.value ?? 0)))) * 1.08;
+  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * top);
+  const m = { top: 28 + rows * 16, right: 10, bottom: 34, left: 28 + 6.2 * Math.max(...ticks.map((t) => yFormat(t).length)) };
   const pw = W - m.left - m.right;
   const ph = H - m.top - m.bottom;
-  const top = yMax ?? Math.max(1e-9, ...groups.flatMap((g) => g.bars.map((b) => Math.max(b.hi ?? 0, b.value ?? 0)))) * 1.08;
   const y = (v: number) => m.top + ph - (Math.max(0, v) / top) * ph;
   const gw = pw / Math.max(1, groups.length);
   const bw = Math.min(26, (gw * 0.8) / Math.max(1, legend.length));
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * top);
   return (
     <div ref={ref} className="chart" data-chart={chartId}>
       <svg

@@ -348,21 +348,24 @@ function StudyCharts({ def, plan, analysis }: { def: StudyDef; plan: Plan; analy
       points: p.gradNorms.map((y, j) => ({ x: j, y })),
     }));
 
+  // bars only for studies that train and score their cells (e.g. not 'shatter', which measures at initialisation)
+  const scored = def.metrics.includes(classes === null ? 'trainLoss' : 'testAcc');
   return (
     <section className="study-charts" aria-label="Study charts">
       <div className="grid2">
-        {tableValues.map((t) => (
-          <ChartBox key={String(t)} name={`study-${def.name}-${t ?? 'all'}`}>
-            <BarChart
-              chartId={`study-bars-${t ?? 'all'}`}
-              title={`${classes === null ? 'Final train loss' : 'Test accuracy'}${tableAxis && t !== null ? `, ${label(tableAxis, t)}` : ''}`}
-              groups={barsFor(t)}
-              yLabel={classes === null ? 'train loss' : 'test accuracy'}
-              yMax={classes === null ? undefined : 1}
-              yFormat={classes === null ? undefined : (v) => pct(v).replace('.0%', '%')}
-            />
-          </ChartBox>
-        ))}
+        {scored &&
+          tableValues.map((t) => (
+            <ChartBox key={String(t)} name={`study-${def.name}-${t ?? 'all'}`}>
+              <BarChart
+                chartId={`study-bars-${t ?? 'all'}`}
+                title={`${classes === null ? 'Final train loss' : 'Test accuracy'}${tableAxis && t !== null ? `, ${label(tableAxis, t)}` : ''}`}
+                groups={barsFor(t)}
+                yLabel={classes === null ? 'train loss' : 'test accuracy'}
+                yMax={classes === null ? undefined : 1}
+                yFormat={classes === null ? undefined : (v) => pct(v).replace('.0%', '%')}
+              />
+            </ChartBox>
+          ))}
       </div>
       {profileKeys.length > 0 && (
         <>
