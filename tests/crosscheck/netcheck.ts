@@ -34,6 +34,8 @@ export interface EngineResult {
   grads: Map<string, Named>;
   buffers: Map<string, Named>;
   evalOut: number[];
+  /** backend memory capacity (bytes) once the model is built, and after the training step */
+  capacity: { built: number; stepped: number };
 }
 
 export function batchFor(cfg: Cfg): { x: number[]; y: number[] } {
@@ -69,6 +71,7 @@ export function runEngine(b: Backend, cfg: Cfg): EngineResult {
     const params = new Map<string, Named>();
     for (const [name, t] of model.namedParameters()) params.set(name, { shape: [...t.shape], values: t.toArray() });
 
+    const built = b.usage().capacity;
     const { x, y } = batchFor(cfg);
     model.train();
     model.zeroGrad();
@@ -82,11 +85,12 @@ export function runEngine(b: Backend, cfg: Cfg): EngineResult {
     for (const [name, t] of model.namedParameters()) grads.set(name, { shape: [...t.shape], values: t.gradArray() });
     const buffers = new Map<string, Named>();
     for (const [name, t] of model.namedBuffers()) buffers.set(name, { shape: [...t.shape], values: t.toArray() });
+    const stepped = b.usage().capacity;
     b.resetArena();
     model.eval();
     const evalOut = noGrad(() => model.forward(tensor(b, x, [cfg.batch, cfg.inputDim])).toArray());
     b.resetArena();
-    return { loss: lossValue, params, grads, buffers, evalOut };
+    return { loss: lossValue, params, grads, buffers, evalOut, capacity: { built, stepped } };
   } finally {
     b.release(mark);
   }

@@ -107,12 +107,18 @@ export function layerNorm(x: tf.Tensor2D, gamma: tf.Tensor, beta: tf.Tensor, eps
   return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, eps))), gamma), beta) as tf.Tensor2D;
 }
 
-/** Mean softmax cross-entropy written out: mean_i (logsumexp(z_i) - z_i[y_i]). */
+/**
+ * Mean softmax cross-entropy, mean_i lse_j(z_ij - z_iy), with the label column masked to an exact 0 that carries
+ * no gradient. NOTE: the textbook lse(z) - z_y differentiates to softmax - onehot, i.e. p_y - 1, which float32
+ * rounds to a multiple of 6e-8: for a confident row (loss ~ 1e-4) that alone made tfjs's parameter gradients
+ * 6e-3 off float64 while the engine's were 2e-6 off. Here dz_j = p_j and dz_y = -sum_{j != y} p_j: no cancellation.
+ */
 export function softmaxXent(logits: tf.Tensor2D, labels: ArrayLike<number>): tf.Scalar {
   const C = logits.shape[1];
   const onehot = tf.oneHot(tf.tensor1d(Array.from(labels), 'int32'), C);
-  const lse = tf.logSumExp(logits, 1);
-  return tf.mean(tf.sub(lse, tf.sum(tf.mul(logits, onehot), 1))) as tf.Scalar;
+  const zy = tf.sum(tf.mul(logits, onehot), 1, true);
+  const d = tf.mul(tf.sub(logits, zy), tf.sub(1, onehot));
+  return tf.mean(tf.logSumExp(d, 1)) as tf.Scalar;
 }
 
 export function mseLoss(pred: tf.Tensor, target: tf.Tensor): tf.Scalar {
@@ -144,11 +150,12 @@ export class ParamTable {
  * The model of a spec, in training mode (batch norm uses batch statistics), dropout off:
  *
  *   h = in(x), then g unless preact
- *   per block i (p = `block${i}`), F_k = k Linear layers with g between, each followed by its norm when normPlace = branch:
+ *   per block i (p = `block${i}`), F_k = k Linear layers with g between, each followed by its norm N when normPlace
+ *   is branch / after-linear / after-add (after-add: not the last Linear, whose norm moves after the addition):
  *     plain     h = g(N(W h + b))
- *     post-k    h = g(S h + s G F_k(h))              [normPlace post: g(N(S h + s G F_k(h)))]
- *     branch-k  h = S h + s G g(F_k(h))              [normPlace post: N(...)]
- *     preact-k  h = S h + s G F_k'(h), F_k' = k times (N, g, Linear)   [normPlace post: N(...)]
+ *     post-k    h = g(S h + s G F_k(h))              [normPlace post, after-add: g(N(S h + s G F_k(h)))]
+ *     branch-k  h = S h + s G g(F_k(h))              [normPlace post, after-add: N(...)]
+ *     preact-k  h = S h + s G F_k'(h), F_k' = k times (N, g, Linear)   [after-linear: (g, Linear, N); post, after-add: N(...)]
  *   S h: identity h | projection W_r h | scale c h | gate, shortcut-gate (1 - T) h with T = sigmoid(W_T h + b_T)
  *   G: T for 'gate' (exclusive gating), 1 otherwise
  *   s: 1 | fixed value | learnable scalar (ReZero 'alpha', Fixup 'scale')
@@ -183,10 +190,13 @@ export function oracleForward(spec: ModelSpec, P: ParamTable, x: tf.Tensor2D, bn
     return batchNormWith(t, r.mean, r.variance, gamma, beta);
   };
   const hasNorm = spec.norm !== 'none';
-  const branchNorm = hasNorm && (spec.normPlace === 'branch' || spec.block === 'plain');
-  const postNorm = hasNorm && spec.normPlace === 'post' && spec.block !== 'plain';
-  const k = spec.block === 'plain' ? 1 : spec.skip;
-  const nBlocks = spec.block === 'plain' ? spec.depth : spec.depth / spec.skip;
+  const plain = spec.block === 'plain';
+  const k = plain ? 1 : spec.skip;
+  const nBlocks = plain ? spec.depth : spec.depth / spec.skip;
+  const afterAdd = !plain && spec.normPlace === 'after-add';
+  /** Linear l (1-based) has a branch norm: every place but 'post' (plain blocks: always); 'after-add' moves the last one after the addition. */
+  const branchNormAt = (l: number): boolean => hasNorm && (spec.normPlace !== 'post' || plain) && !(afterAdd && l === k);
+  const postNorm = hasNorm && !plain && (spec.normPlace === 'post' || afterAdd);
 
   let h = lin(x, 'in');
   if (spec.block !== 'preact') h = g(h);
@@ -195,7 +205,7 @@ export function oracleForward(spec: ModelSpec, P: ParamTable, x: tf.Tensor2D, bn
     /** Linear l (1-based) then its branch norm. */
     const layer = (t: tf.Tensor2D, l: number): tf.Tensor2D => {
       const z = lin(t, `${p}.fc${l}`);
-      return branchNorm ? norm(z, `${p}.norm${l}`) : z;
+      return branchNormAt(l) ? norm(z, `${p}.norm${l}`) : z;
     };
     if (spec.block === 'plain') {
       h = g(layer(h, 1));
@@ -225,8 +235,13 @@ export function oracleForward(spec: ModelSpec, P: ParamTable, x: tf.Tensor2D, bn
       h = postNorm ? norm(u, `${p}.norm`) : u;
     } else {
       for (let l = 1; l <= k; l++) {
-        if (branchNorm) t = norm(t, `${p}.norm${l}`);
-        t = lin(g(t), `${p}.fc${l}`);
+        if (spec.normPlace === 'after-linear') {
+          t = lin(g(t), `${p}.fc${l}`);
+          if (branchNormAt(l)) t = norm(t, `${p}.norm${l}`);
+        } else {
+          if (branchNormAt(l)) t = norm(t, `${p}.norm${l}`);
+          t = lin(g(t), `${p}.fc${l}`);
+        }
       }
       const u = addS(t);
       h = postNorm ? norm(u, `${p}.norm`) : u;
