@@ -11,16 +11,20 @@ import {
   ACTIVATIONS,
   type Backend,
   type BackendKind,
+  buildModel,
   createBackend,
   type ModelSpecInput,
   NORM_PLACES,
+  noGrad,
   parseModelSpec,
+  Rng,
+  tensor,
   variantName,
 } from '@reslab/engine';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Cfg, type EngineResult, jitter, runEngine, runOracle } from './netcheck.js';
-import { closeness, norm2, relErr, tfReady } from './oracle.js';
+import { batchFor, type Cfg, type EngineResult, jitter, randomValues, runEngine, runOracle } from './netcheck.js';
+import { closeness, norm2, oracleForward, ParamTable, relErr, tf, tfReady } from './oracle.js';
 
 /**
  * Error bounds (float32 on both sides, different summation orders), for the loss, each parameter's gradient g and
@@ -196,6 +200,54 @@ describe('whole networks: engine vs TensorFlow.js', () => {
     expect([...seen.activations].sort()).toEqual([...ACTIVATIONS].sort());
     expect(seen.norms.size).toBe(1 + 2 * NORM_PLACES.length);
     expect(seen.shortcuts.size).toBe(5);
+  });
+
+  it('dropout (after activations, on the shortcut) is the identity in eval mode', () => {
+    const arb = fc.record({
+      block: fc.constantFrom('plain', 'post', 'branch', 'preact'),
+      skip: fc.integer({ min: 1, max: 3 }),
+      activation: fc.constantFrom(...ACTIVATIONS),
+      dropout: fc.double({ min: 0.1, max: 0.9, noNaN: true }),
+      dropShortcut: fc.boolean(),
+      norm: fc.constantFrom('none', 'layer'),
+      seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+    });
+    fc.assert(
+      fc.property(arb, ({ block, skip, activation, dropout, dropShortcut, norm, seed }) => {
+        const k = block === 'plain' ? 1 : skip;
+        const spec = parseModelSpec({
+          block,
+          skip: k,
+          depth: 8 * k,
+          width: 5,
+          activation,
+          norm,
+          dropout,
+          shortcut: dropShortcut ? 'dropout' : 'identity',
+          shortcutDropout: dropout,
+        });
+        const cfg: Cfg = { spec, inputDim: 3, outputDim: 3, batch: 4, loss: 'xent', randomize: true, seed };
+        for (const [kind, b] of backends) {
+          const mark = b.mark();
+          try {
+            const model = buildModel(spec, { inputDim: 3, outputDim: 3 }, seed, b);
+            const rng = new Rng(seed).fork('weights');
+            for (const [name, t] of model.namedParameters()) t.set(randomValues(name, t.shape, rng));
+            const { x } = batchFor(cfg);
+            model.eval();
+            const got = noGrad(() => model.forward(tensor(b, x, [4, 3])).toArray());
+            const params = new Map([...model.namedParameters()].map(([n, t]) => [n, tf.tensor(t.toArray(), [...t.shape])]));
+            const want = tf.tidy(() => [...oracleForward(spec, new ParamTable(params), tf.tensor2d(x, [4, 3])).dataSync()]);
+            for (const t of params.values()) t.dispose();
+            const msg = closeness(`[${kind}] eval output`, got, want, LOSS_RTOL, 1e-6);
+            if (msg) throw new Error(`${JSON.stringify(spec)}\n  ${msg}`);
+          } finally {
+            b.release(mark);
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 20 },
+    );
   });
 
   it('the check can fail: a 1% change of one weight on the oracle side is caught', () => {
