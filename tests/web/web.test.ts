@@ -329,6 +329,29 @@ describe('the web lab in chromium', () => {
     await verdict.waitFor();
     expect(await verdict.locator('li').count()).toBeGreaterThan(0);
     await page.screenshot({ path: join(artifacts, 'studies.png'), fullPage: true });
+
+    // a user-written study file (the `reslab sweep --grid` format) runs the same way
+    const file = join(tmp, 'my-study.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'mine',
+        base: { model: { depth: 4 }, train: { maxSteps: 40, evalEvery: 20 }, data: { name: 'moons', size: 300 } },
+        grid: { variant: ['plain', 'post-2'], 'model.width': [8, 16] },
+        seeds: 1,
+        lrGrid: [0.003],
+      }),
+    );
+    await page.setInputFiles('.file-chip input', file);
+    await page.click('[data-action=run-study]');
+    await page.waitForFunction(() => {
+      const p = document.querySelector('[data-testid=study-progress]');
+      return p?.getAttribute('data-total') === '4' && p.getAttribute('data-done') === '4';
+    });
+    expect((await verdict.locator('li').allTextContents()).join('\n')).toMatch(/plain\/width=8/);
+    writeFileSync(file, JSON.stringify({ grid: { 'model.depht': [2] } }));
+    await page.setInputFiles('.file-chip input', file);
+    expect(await page.locator('.studies [role=alert]').textContent()).toContain('depht');
     await page.close();
   });
 

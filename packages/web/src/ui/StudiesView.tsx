@@ -12,8 +12,9 @@ import {
   expandStudy,
   type JobRecord,
   type Plan,
+  parseStudyFile,
   STUDIES,
-  type StudyDef,
+  type StudyData,
   type Value,
 } from '@reslab/engine';
 import { useEffect, useMemo, useRef, useState } from 'react';
@@ -32,7 +33,7 @@ interface Progress {
   failed: number;
 }
 
-function planFor(def: StudyDef): { plan: Plan | null; error: string | null } {
+function planFor(def: StudyData): { plan: Plan | null; error: string | null } {
   try {
     return { plan: expandStudy(def, {}, 'browser'), error: null };
   } catch (e) {
@@ -48,7 +49,27 @@ const eta = (p: Progress): string => {
 
 export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study: string; onStudy: (name: string) => void }) {
   const known = STUDIES.find((s) => s.name === study);
-  const def = known ?? STUDIES[0];
+  const [custom, setCustom] = useState<StudyData | null>(null);
+  const [useCustom, setUseCustom] = useState(false);
+  const [fileError, setFileError] = useState<string | null>(null);
+  const def: StudyData = useCustom && custom ? custom : (known ?? STUDIES[0]);
+  const openFile = async (f: File) => {
+    setFileError(null);
+    try {
+      let json: unknown;
+      try {
+        json = JSON.parse(await f.text());
+      } catch {
+        throw new Error(`${f.name} is not valid JSON`);
+      }
+      const d = parseStudyFile(json, f.name);
+      expandStudy(d, {}, 'browser');
+      setCustom(d);
+      setUseCustom(true);
+    } catch (e) {
+      setFileError((e as Error).message);
+    }
+  };
   const { plan, error } = useMemo(() => planFor(def), [def]);
   const [records, setRecords] = useState<JobRecord[]>([]);
   const [progress, setProgress] = useState<Progress | null>(null);
@@ -159,14 +180,46 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
           <button
             key={s.name}
             type="button"
-            className={s.name === def.name ? 'chip active' : 'chip'}
-            aria-pressed={s.name === def.name}
-            onClick={() => onStudy(s.name)}
+            className={!useCustom && s.name === def.name ? 'chip active' : 'chip'}
+            aria-pressed={!useCustom && s.name === def.name}
+            onClick={() => {
+              setUseCustom(false);
+              onStudy(s.name);
+            }}
           >
             {s.name}
           </button>
         ))}
+        {custom && (
+          <button type="button" className={useCustom ? 'chip active' : 'chip'} aria-pressed={useCustom} onClick={() => setUseCustom(true)}>
+            {custom.name} (your file)
+          </button>
+        )}
+        <label className="chip file-chip">
+          Open a study file…
+          <input
+            type="file"
+            accept=".json,application/json"
+            className="sr-only"
+            onChange={(e) => {
+              const f = e.target.files?.[0];
+              if (f) void openFile(f);
+              e.target.value = '';
+            }}
+          />
+        </label>
       </fieldset>
+      {fileError && (
+        <p className="error" role="alert">
+          {fileError}
+        </p>
+      )}
+      {useCustom && (
+        <p className="muted small">
+          A study from your file (the format of <code>reslab sweep --grid file.json</code>); it runs here at its browser budget and is not
+          part of the link.
+        </p>
+      )}
       <article className="study-card">
         <h3>{def.title}</h3>
         <p className="question">{def.question}</p>
@@ -176,9 +229,11 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
             <p key={para.slice(0, 40)}>{para}</p>
           ))}
         </details>
-        <p className="small">
-          <strong>Published finding</strong> ({def.finding.source}): {def.finding.text}
-        </p>
+        {def.finding.text && (
+          <p className="small">
+            <strong>Published finding</strong> ({def.finding.source}): {def.finding.text}
+          </p>
+        )}
         {error && (
           <p className="error" role="alert">
             {error}
@@ -300,7 +355,7 @@ const label = (key: string, v: Value): string => (key === 'variant' || typeof v 
  * the score per bar axis value (variant) grouped by the other axes (activation);
  * and the gradient-norm profile at initialisation of one chosen group.
  */
-function StudyCharts({ def, plan, analysis }: { def: StudyDef; plan: Plan; analysis: Analysis }) {
+function StudyCharts({ def, plan, analysis }: { def: StudyData; plan: Plan; analysis: Analysis }) {
   const axes = plan.study.grid.map((a) => a.key);
   const tableAxis = def.layout.tables && axes.includes(def.layout.tables) ? def.layout.tables : null;
   const barAxis = axes.includes('variant') ? 'variant' : (axes.find((a) => a !== tableAxis) ?? null);
