@@ -75,10 +75,12 @@ export function lineChart(
       `<line x1="${m.l}" x2="${W - m.r}" y1="${y.toFixed(1)}" y2="${y.toFixed(1)}" class="grid"/><text x="${m.l - 4}" y="${(y + 3).toFixed(1)}" text-anchor="end" class="tick">${sig(t)}</text>`,
     );
   }
-  for (let i = 0; i <= 4; i++) {
-    const xv = x0 + ((x1 - x0) * i) / 4;
-    const x = px(xv);
-    parts.push(`<text x="${x.toFixed(1)}" y="${H - m.b + 12}" text-anchor="middle" class="tick">${sig(Math.round(xv * 100) / 100)}</text>`);
+  const intX = pts.every((p) => Number.isInteger(p[0]));
+  const xTicks = [...new Set(Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4).map((v) => (intX ? Math.round(v) : v)))];
+  for (const xv of xTicks) {
+    parts.push(
+      `<text x="${px(xv).toFixed(1)}" y="${H - m.b + 12}" text-anchor="middle" class="tick">${sig(Math.round(xv * 100) / 100)}</text>`,
+    );
   }
   parts.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - 4}" text-anchor="middle" class="lab">${esc(o.xLabel)}</text>`);
   parts.push(
@@ -217,7 +219,7 @@ table{border-collapse:collapse;font-size:12.5px;margin:4px 0}td,th{border:1px so
 .charts{display:flex;flex-wrap:wrap;gap:6px}.charts svg{border:1px solid #eee;background:#fff}
 .ct{font-size:12px;font-weight:600}.tick{font-size:9.5px;fill:#555}.lab{font-size:10.5px;fill:#333}.frame{fill:none;stroke:#bbb}.grid{stroke:#eee}
 .legend{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0 4px;font-size:12px}.legend i{display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle}
-.meta{color:#555;font-size:12px}details{margin-top:10px}code{background:#f3f3f3;padding:0 3px}
+.thr td{white-space:normal}.meta{color:#555;font-size:12px}details{margin-top:10px}code{background:#f3f3f3;padding:0 3px}
 </style></head><body>
 <h1>${esc(def.title)}</h1>
 <p><b>Question.</b> ${esc(def.question)}</p>

@@ -574,8 +574,9 @@ export function analyzeRecords(def: StudyData, study: ResolvedStudy, records: Jo
     const ratio = (r: JobRecord) => r.fold!.maxAbsDiff / foldTolerance(r.fold!);
     const worst = foldRecs.reduce((w, r) => (ratio(r) > ratio(w) ? r : w));
     const bad = foldRecs.filter((r) => ratio(r) > 1);
-    const maxDiff = Math.max(...foldRecs.map((r) => r.fold!.maxAbsDiff));
-    const max64 = Math.max(...foldRecs.map((r) => r.fold!.maxAbsDiff64));
+    const rel = (d: number, f: FoldMeasure) => d / Math.max(1, f.maxAbsOutput);
+    const maxRel = Math.max(...foldRecs.map((r) => rel(r.fold!.maxAbsDiff, r.fold!)));
+    const maxRel64 = Math.max(...foldRecs.map((r) => rel(r.fold!.maxAbsDiff64, r.fold!)));
     const w = worst.fold!;
     checks.unshift({
       id: 'fold:grid',
@@ -583,9 +584,9 @@ export function analyzeRecords(def: StudyData, study: ResolvedStudy, records: Jo
       label: `every trained post-1 net of the grid (${foldRecs.length} runs) folded into a plain net W' = I + W`,
       trained: true,
       ok: bad.length === 0,
-      value: maxDiff,
+      value: w.maxAbsDiff,
       tolerance: foldTolerance(w),
-      line: `every trained post-1 net of the grid (${foldRecs.length} runs) folded into a plain net W' = I + W: max |y_post1 - y_folded| up to ${fmt(maxDiff)} in float32 and ${fmt(max64)} in float64; closest to its tolerance: ${worst.cellKey ?? worst.id} with ${fmt(w.maxAbsDiff)} vs tolerance ${fmt(foldTolerance(w))} (outputs up to ${fmt(w.maxAbsOutput)}, own rounding error ${fmt(w.roundingError)}); ${bad.length === 0 ? 'all' : `${foldRecs.length - bad.length} of ${foldRecs.length}`} within tolerance`,
+      line: `every trained post-1 net of the grid (${foldRecs.length} runs) folded into a plain net W' = I + W: max |y_post1 - y_folded| / max(1, max|y|) up to ${fmt(maxRel)} in float32 and ${fmt(maxRel64)} in float64; closest to its tolerance: ${worst.cellKey ?? worst.id} with ${fmt(w.maxAbsDiff)} vs tolerance ${fmt(foldTolerance(w))} (outputs up to ${fmt(w.maxAbsOutput)}, own float32 rounding error ${fmt(w.roundingError)}); ${bad.length === 0 ? 'all' : `${foldRecs.length - bad.length} of ${foldRecs.length}`} within tolerance`,
     });
   }
   if (checks.some((c) => c.kind === 'fold')) {

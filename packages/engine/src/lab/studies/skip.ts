@@ -21,7 +21,7 @@ export const skipStudy: StudyDef = {
   },
   base: {
     model: { width: 64, init: 'he', norm: 'none', shortcut: 'identity' },
-    train: { optimizer: 'adam', batchSize: 64, epochs: 1000, maxSteps: 300, evalEvery: 50 },
+    train: { optimizer: 'adam', batchSize: 64, epochs: 1000, maxSteps: 300, evalEvery: 60 },
     data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
   },
   grid: {
