@@ -68,7 +68,9 @@ export function loadStudyFolder(dir: string): { def: StudyDef | StudyData; folde
   if (f.format !== STUDY_FORMAT || typeof f.name !== 'string' || !f.study) {
     throw new UsageError(`${path} is not a reslab study record (expected format '${STUDY_FORMAT}')`);
   }
-  const def = f.builtin ? getStudy(f.name) : parseStudyFile(f.study, path);
+  // a built-in study: the definition as recorded (so later changes to its defaults do not change the plan), with the
+  // engine's current analysis hook
+  const def = f.builtin ? { ...getStudy(f.name), ...parseStudyFile(f.study, path) } : parseStudyFile(f.study, path);
   return { def, folder: f as StudyFolder };
 }
 
@@ -104,9 +106,12 @@ export interface StudyRunResult {
   planJobs: number;
 }
 
+/** Records in plan order; records of no job of the plan (an older engine's spec hash) are kept, after the others. */
 const planOrder = (plan: Plan, records: JobRecord[]): JobRecord[] => {
   const byId = new Map(records.map((r) => [r.id, r]));
-  return plan.jobs.map((j) => byId.get(j.id)).filter((r): r is JobRecord => r !== undefined);
+  const ids = new Set(plan.jobs.map((j) => j.id));
+  const known = plan.jobs.map((j) => byId.get(j.id)).filter((r): r is JobRecord => r !== undefined);
+  return [...known, ...records.filter((r) => !ids.has(r.id))];
 };
 
 /** Analysis + every output file of a results folder from its records. */

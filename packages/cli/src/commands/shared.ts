@@ -153,8 +153,11 @@ export function renderStudy(r: StudyCommandResult, c: Colors, charts: boolean): 
   const out: string[] = [];
   out.push(`${c.bold(`reslab ${r.study}`)}: ${r.title}`);
   if (r.question) out.push(c.dim(`Question: ${r.question}`));
-  const reused = r.jobs.reused ? ` (${r.jobs.reused} reused from the earlier run)` : '';
-  out.push(`${r.jobs.total} job(s)${reused} on ${r.workers} worker(s), backend ${r.backend}, wall time ${formatDuration(r.wallMs)}`);
+  if (r.workers === 0) out.push(`rebuilt from ${r.jobs.reused} saved record(s) of ${r.jobs.total} job(s) in ${r.outDir} (nothing was run)`);
+  else {
+    const reused = r.jobs.reused ? ` (${r.jobs.reused} reused from the earlier run)` : '';
+    out.push(`${r.jobs.total} job(s)${reused} on ${r.workers} worker(s), backend ${r.backend}, wall time ${formatDuration(r.wallMs)}`);
+  }
   if (r.shard)
     out.push(
       c.dim(
