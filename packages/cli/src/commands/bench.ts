@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -17,19 +17,34 @@ interface BenchScript {
   script: string;
 }
 
-/** The benchmark scripts this checkout has: core-wasm/bench/*.mjs (gemm) and engine/bench/*.mjs (training step). */
+/** What a script says about itself: its leading // comment up to the first blank comment line, as one line. */
+function describe(text: string): string {
+  const lines = text.split('\n').slice(1);
+  const out: string[] = [];
+  for (const l of lines) {
+    const m = /^\/\/ ?(.*)$/.exec(l.trim());
+    if (!m?.[1].trim()) break;
+    out.push(m[1].trim());
+  }
+  const d = out.join(' ');
+  return d.length > 160 ? `${d.slice(0, 157)}...` : d;
+}
+
+/**
+ * The benchmark scripts this checkout has: the executable scripts (a #!/usr/bin/env node first line) in
+ * packages/{core-wasm,engine,cli}/bench; helper modules there are skipped.
+ */
 export function findBenches(root = packagesDir()): BenchScript[] {
   const out: BenchScript[] = [];
-  const what: Record<string, string> = {
-    'core-wasm': 'wasm core kernels (gemm) vs TensorFlow.js wasm backend',
-    engine: 'engine training step vs TensorFlow.js',
-  };
-  for (const pkg of ['core-wasm', 'engine']) {
+  for (const pkg of ['core-wasm', 'engine', 'cli']) {
     const dir = join(root, pkg, 'bench');
     if (!existsSync(dir)) continue;
     for (const f of readdirSync(dir).sort()) {
       if (!/\.(mjs|js)$/.test(f)) continue;
-      out.push({ name: `${pkg}/${f.replace(/\.(mjs|js)$/, '')}`, what: what[pkg], script: join(dir, f) });
+      const script = join(dir, f);
+      const text = readFileSync(script, 'utf8');
+      if (!text.startsWith('#!')) continue;
+      out.push({ name: `${pkg}/${f.replace(/\.(mjs|js)$/, '')}`, what: describe(text) || 'benchmark', script });
     }
   }
   return out;
@@ -57,9 +72,9 @@ export function registerBench(program: Command): void {
     .argument('[args...]', 'arguments passed to every benchmark script (after --), e.g. -- --procs 1 --ms 200')
     .summary('run the kernel and training-step benchmarks (vs TensorFlow.js)')
     .description(
-      'Run the benchmark scripts of this checkout, one after the other, and say which: packages/core-wasm/bench/*.mjs (gemm of the wasm core vs ' +
-        "TensorFlow.js's wasm backend, with the measured SIMD peak) and packages/engine/bench/*.mjs (a training step) when present. " +
-        'They take minutes and use every core: run them on an otherwise idle machine.',
+      'Run the benchmark scripts of this checkout one after the other, naming each: the executable scripts in packages/core-wasm/bench ' +
+        "(gemm of the wasm core vs TensorFlow.js's wasm backend, with the measured SIMD peak), packages/engine/bench (training steps vs " +
+        'TensorFlow.js, memory over long runs) and packages/cli/bench (whole studies). They take minutes: run them on an otherwise idle machine.',
     )
     .option('--only <name>', 'run only the benchmarks whose name contains this (e.g. gemm)')
     .option('--list', 'list the benchmark scripts and stop')
@@ -75,9 +90,7 @@ export function registerBench(program: Command): void {
       const chosen = flags.only ? all.filter((b) => b.name.includes(flags.only!)) : all;
       if (flags.list) {
         emit(flags, { benches: all.map((b) => ({ ...b, script: relative(process.cwd(), b.script) })) }, (r) =>
-          r.benches.length
-            ? r.benches.map((b) => `${b.name.padEnd(22)} ${b.what}  (node ${b.script})`).join('\n')
-            : 'no benchmark scripts found',
+          r.benches.length ? r.benches.map((b) => `${b.name}: node ${b.script}\n    ${b.what}`).join('\n') : 'no benchmark scripts found',
         );
         return;
       }
