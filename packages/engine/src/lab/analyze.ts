@@ -6,7 +6,6 @@
  * precision times the measured output scale) and is returned and printed with
  * the verdict; nothing about the outcome is written in advance.
  */
-import { parseVariant } from '../spec.js';
 import { cellKeyOf } from './expand.js';
 import { type FoldMeasure, isDiverged, type JobRecord, type TwinMeasure } from './records.js';
 import { fmt, median, medianProfile, pct, type Summary, summarize } from './stats.js';
@@ -543,7 +542,7 @@ export function analyzeRecords(def: StudyData, study: ResolvedStudy, records: Jo
       ? 'score = log10(first evaluated train loss / final train loss), chance = 0'
       : `score = median test accuracy over seeds; chance = 1/${classes} = ${pct(1 / classes)}`;
   lines.push(
-    `Rule: ${scoreRule}; a cell trained if score >= chance + 0.5 x (best - chance) in its group, failed if below chance + 0.1 x (best - chance) or if most seeds diverged, partly otherwise.`,
+    `Rule: ${scoreRule}; a cell trained if score >= chance + 0.5 x (best - chance) in its group, failed if below chance + 0.1 x (best - chance) or if most seeds diverged (every cell fails when none beats chance by 0.02), partly otherwise.`,
   );
   const groups = [...new Set(cells.map(groupOf))];
   for (const g of groups) {
@@ -657,6 +656,3 @@ export function analyzeStudy(def: StudyDef | StudyData, study: ResolvedStudy, re
   const hook = (def as StudyDef).analyze;
   return hook ? hook({ def, study, records }, base) : base;
 }
-
-/** The variant's skip length (1 for plain). */
-export const skipOf = (variant: string): number => parseVariant(variant).skip;

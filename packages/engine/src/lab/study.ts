@@ -46,7 +46,6 @@ export interface Layout {
   tables: string | null;
   /** axes whose combinations make the rows, in this order; default: every other axis. */
   rows?: string[];
-  /** the axis whose pairs (k=1 vs k=2) the verdict compares, if any. */
 }
 
 /**
