@@ -5,14 +5,9 @@
 // identical (every run's final numbers and loss history).
 //
 //   node bench/parallel.mjs [--rounds 2] [--quick] [--json] [--workers 2]   (needs npm run build)
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { availableParallelism, loadavg } from 'node:os';
+import { median, runStudyOnce } from './study-run.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = join(here, '..', 'bin', 'reslab.js');
 const argv = process.argv.slice(2);
 const get = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const quick = argv.includes('--quick');
@@ -43,33 +38,6 @@ const STUDY = [
 
 const r3 = (x) => Math.round(x * 100) / 100;
 
-function runOnce(workers, dir) {
-  const cpuFile = join(dir, 'cpu.json');
-  const t0 = performance.now();
-  const p = spawnSync(
-    process.execPath,
-    ['--import', join(here, 'cpu-preload.mjs'), BIN, ...STUDY, '--workers', String(workers), '--out', join(dir, 'out'), '--json'],
-    { encoding: 'utf8', env: { ...process.env, RESLAB_BENCH_CPU_FILE: cpuFile, NO_COLOR: '1' }, maxBuffer: 1 << 28 },
-  );
-  const wallMs = performance.now() - t0;
-  if (p.status !== 0) throw new Error(`reslab study failed (exit ${p.status}): ${p.stderr}`);
-  const cpu = JSON.parse(readFileSync(cpuFile, 'utf8'));
-  const recs = readFileSync(join(dir, 'out', 'results.jsonl'), 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-  const numbers = recs.map((r) => [
-    r.id,
-    r.result?.status,
-    r.result?.finalTrainLoss,
-    r.result?.finalTestAcc,
-    r.result?.history.map((h) => h.trainLoss),
-    r.fold?.maxAbsDiff ?? null,
-  ]);
-  const jobs = recs.map((r) => ({ kind: r.kind, spec: r.spec, trained: r.result !== null, ms: r.timeMs }));
-  return { wallMs, cpuMs: (cpu.user + cpu.system) / 1000, jobs: recs.length, jobTimes: jobs, numbers: JSON.stringify(numbers) };
-}
-
 /**
  * What --workers n would take on n free cores: the pool's schedule (longest estimated job first, each job to the
  * first free worker) replayed with the job times of a --workers 1 run, plus that run's serial part (start-up,
@@ -90,22 +58,13 @@ const load0 = loadavg();
 const runs = { 1: [], [many]: [] };
 for (let r = 0; r < rounds; r++) {
   for (const w of [1, many]) {
-    const dir = mkdtempSync(join(tmpdir(), 'reslab-bench-par-'));
-    try {
-      const x = runOnce(w, dir);
-      runs[w].push(x);
-      process.stderr.write(
-        `  round ${r + 1}/${rounds} --workers ${w}: ${(x.wallMs / 1000).toFixed(1)} s wall, ${(x.cpuMs / 1000).toFixed(1)} s CPU\n`,
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const x = runStudyOnce([...STUDY, '--workers', String(w)]);
+    runs[w].push(x);
+    process.stderr.write(
+      `  round ${r + 1}/${rounds} --workers ${w}: ${(x.wallMs / 1000).toFixed(1)} s wall, ${(x.cpuMs / 1000).toFixed(1)} s CPU\n`,
+    );
   }
 }
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const w1 = median(runs[1].map((x) => x.wallMs));
 const wN = median(runs[many].map((x) => x.wallMs));
 const c1 = median(runs[1].map((x) => x.cpuMs));

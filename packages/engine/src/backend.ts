@@ -14,6 +14,9 @@
 import { type CoreKernels, createReferenceKernels, loadCore } from '@reslab/core-wasm';
 import type { Tensor } from './tensor.js';
 
+/** Whether this runtime runs the relaxed-SIMD build of the core (Node 20: only with --experimental-wasm-relaxed-simd). */
+export { relaxedSimdSupported } from '@reslab/core-wasm';
+
 export type Ptr = number;
 export type BackendKind = 'wasm' | 'js' | 'js64';
 export const BACKEND_KINDS: readonly BackendKind[] = ['wasm', 'js', 'js64'];
@@ -37,6 +40,8 @@ export class Backend {
   i32!: Int32Array;
   /** the autograd tape of the current step (see tensor.ts) */
   tape: Tensor[] = [];
+  /** wasm: the relaxed-SIMD build of the core is in use (fused multiply-add in gemm) */
+  relaxedSimd = false;
   private base: number;
   private persistentTop: number;
   private top: number;
@@ -178,7 +183,9 @@ function refMemory(get: () => Backend): { f(): Float32Array | Float64Array; i32(
 export async function createBackend(kind: BackendKind = 'wasm'): Promise<Backend> {
   if (kind === 'wasm') {
     const core = await loadCore();
-    return new Backend('wasm', core.kernels, wasmMemory(core.memory), false, core.kernels.heapBase());
+    const b = new Backend('wasm', core.kernels, wasmMemory(core.memory), false, core.kernels.heapBase());
+    b.relaxedSimd = core.relaxed;
+    return b;
   }
   if (kind === 'js' || kind === 'js64') {
     let b: Backend | null = null;
