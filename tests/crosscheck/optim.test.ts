@@ -26,14 +26,19 @@ import { closeness, norm2, tfReady } from './oracle.js';
 
 /**
  * Bound on the change of each weight tensor after step t, d = w_t - w_0:
- * ||d_engine - d_tf|| <= 1e-3 ||d_tf|| + NOISE_K ||d_tf - d_tf'|| + 1e-7 sqrt(n), tf' = the oracle from weights
- * jittered at float32 rounding level (see network.test.ts). Comparing the change, not the weights, keeps a wrong
- * update from hiding under the size of the weights; 1e-3 allows for the gradients' float32 error (bounded at 2e-3
- * in network.test.ts, here on shallower nets) divided by Adam's sqrt(v).
+ * ||d_engine - d_tf|| <= rtol ||d_tf|| + NOISE_K ||d_tf - d_tf'|| + 2^-22 t ||w_0||, tf' = the oracle from weights
+ * jittered at float32 rounding level (see network.test.ts); the last term is the rounding of the stored float32
+ * weights at every step (4 ulps a step: a change of 3e-6 on a weight near 2 was 1.5 ulps off). Comparing the change, not the weights, keeps a wrong
+ * update from hiding under the size of the weights (a 1% different learning rate fails, see below).
+ * rtol = 1e-3 for SGD (the gradients' float32 error, bounded at 2e-3 in network.test.ts, on shallower nets here);
+ * 4e-3 for Adam / AdamW, whose float32 update m / sqrt(v) divides by moments that may be cancelling sums (with
+ * beta1 = 0.5 and g2 ~ -g1): tfjs and the wasm kernel were each measured 5e-4 off a float64 Adam on step 2, in
+ * opposite directions (the js kernel, which computes in doubles, 4e-7).
  */
-const RTOL = 1e-3;
+const RTOL = { sgd: 1e-3, adam: 4e-3, adamw: 4e-3 } as const;
 const NOISE_K = 10;
 const KINK_MARGIN = 1e-4;
+const MAX_CHANGE = 100;
 const BACKENDS: BackendKind[] = ['wasm', 'js'];
 const SEED = Number(process.env.RESLAB_CROSSCHECK_SEED ?? 31337);
 const NUM_RUNS = Number(process.env.RESLAB_CROSSCHECK_OPT_RUNS ?? 30);
@@ -79,7 +84,11 @@ const arbCfg: fc.Arbitrary<OptCfg> = fc
     return { net: { spec, inputDim, outputDim, batch: norm === 'batch' ? batch + 4 : batch, loss, randomize: true, seed }, opt };
   });
 
-function problemsFor(backends: ReadonlyMap<BackendKind, Backend>, c: OptCfg, tamperLr = 1): { problems: string[]; kinkMargin: number } {
+function problemsFor(
+  backends: ReadonlyMap<BackendKind, Backend>,
+  c: OptCfg,
+  tamperLr = 1,
+): { problems: string[]; kinkMargin: number; maxChange: number } {
   const spec = parseModelSpec(c.net.spec);
   const runs = [...backends].map(([k, b]) => [k, engineSteps(b, c)] as const);
   const start = runs[0][1][0];
@@ -93,13 +102,27 @@ function problemsFor(backends: ReadonlyMap<BackendKind, Backend>, c: OptCfg, tam
         const delta = (t: Trajectory) => t[s].get(name)!.values.map((v, i) => v - t[0].get(name)!.values[i]);
         const want = delta(o.traj);
         const noise = NOISE_K * norm2(want.map((v, i) => v - delta(o2.traj)[i]));
-        const msg = closeness(`step ${s} change of ${name}`, delta(traj), want, RTOL, noise + 1e-7 * Math.sqrt(p0.values.length));
+        const msg = closeness(
+          `step ${s} change of ${name}`,
+          delta(traj),
+          want,
+          RTOL[c.opt.kind],
+          noise + 2 ** -22 * s * norm2(p0.values),
+        );
         if (msg) problems.push(`[${kind}] ${msg}`);
       }
     }
   }
   if (problems.length) problems.unshift(`${variantName(spec)} ${JSON.stringify(c)}`);
-  return { problems, kinkMargin: Math.min(o.kinkMargin, o2.kinkMargin) };
+  let maxChange = 0;
+  for (const [name, p0] of start) {
+    for (const w of o.traj.slice(1)) {
+      w.get(name)!.values.forEach((v, i) => {
+        maxChange = Math.max(maxChange, Number.isFinite(v) ? Math.abs(v - p0.values[i]) : Infinity);
+      });
+    }
+  }
+  return { problems, kinkMargin: Math.min(o.kinkMargin, o2.kinkMargin), maxChange };
 }
 
 describe('optimizer steps: engine vs TensorFlow.js optimizers', () => {
@@ -113,8 +136,11 @@ describe('optimizer steps: engine vs TensorFlow.js optimizers', () => {
     const seen = new Set<string>();
     fc.assert(
       fc.property(arbCfg, (c) => {
-        const { problems, kinkMargin } = problemsFor(backends, c);
+        const { problems, kinkMargin, maxChange } = problemsFor(backends, c);
         fc.pre(kinkMargin >= KINK_MARGIN);
+        // NOTE: some draws diverge (a linear 8-block net, MSE, lr 0.03: weights ~1e37 by step 3, where float32
+        // overflows to Inf at slightly different steps); those are not steps of training to compare.
+        fc.pre(maxChange <= MAX_CHANGE);
         if (problems.length) throw new Error(problems.join('\n  '));
         const o = c.opt;
         seen.add(o.kind === 'sgd' ? (o.momentum ? (o.nesterov ? 'nesterov' : 'momentum') : 'sgd') : o.kind);
