@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadDataset, loadMnist } from '../src/data/index.js';
+import { datasetInfo, loadDataset, loadMnist } from '../src/data/index.js';
 import { loadMnistNode, MNIST_BIN_PATH } from '../src/node/index.js';
 
 const digitsDir = join(dirname(createRequire(import.meta.url).resolve('mnist/package.json')), 'src', 'digits');
@@ -59,6 +59,7 @@ describe('MNIST', () => {
   it('loadDataset takes the first `size` digits scaled to [0, 1] and splits them by trainRatio', async () => {
     const d = await loadDataset({ name: 'mnist', size: 1000, trainRatio: 0.8 }, 1);
     expect([d.kind, d.inputDim, d.outputDim, d.nTrain, d.nTest]).toEqual(['classification', 784, 10, 800, 200]);
+    expect(datasetInfo('mnist')).toEqual({ name: 'mnist', kind: d.kind, inputDim: d.inputDim, outputDim: d.outputDim });
     expect(d.trainX.length).toBe(800 * 784);
     expect(d.testY.length).toBe(200);
     let min = Infinity;

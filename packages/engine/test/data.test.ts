@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Dataset, lineGrid, loadDataset, PLANE_EXTENT, planeGrid } from '../src/data/index.js';
+import { type Dataset, datasetInfo, lineGrid, loadDataset, PLANE_EXTENT, planeGrid } from '../src/data/index.js';
 import { SpecError } from '../src/spec.js';
 
 const SYNTH = ['circle', 'xor', 'gauss', 'spiral', 'moons', 'plane', 'sine'] as const;
@@ -104,11 +104,17 @@ describe('synthetic datasets', () => {
     for (let i = 0; i < y.length; i++) expect(y[i]).toBeCloseTo((x[2 * i] + x[2 * i + 1]) / 2, 5);
   });
 
+  it.each(SYNTH)('%s: datasetInfo agrees with the loaded set', async (name) => {
+    const d = await loadDataset({ name, size: 20 }, 1);
+    expect(datasetInfo(name)).toEqual({ name, kind: d.kind, inputDim: d.inputDim, outputDim: d.outputDim });
+  });
+
   it('rejects bad input with one clear line', async () => {
     await expect(loadDataset({ name: 'circle', size: 2, trainRatio: 0.9 }, 1)).rejects.toThrow(/empty test set/);
     await expect(loadDataset({ name: 'circle', size: 0 }, 1)).rejects.toThrow(SpecError);
     await expect(loadDataset({ name: 'nope' as 'circle' }, 1)).rejects.toThrow(/data: name/);
     await expect(loadDataset({ name: 'circle' }, -1)).rejects.toThrow(/seed/);
+    expect(() => datasetInfo('nope' as 'circle')).toThrow(/unknown dataset 'nope'/);
   });
 });
 

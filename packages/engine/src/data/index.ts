@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import { Rng } from '../rng.js';
-import { DataSpecSchema, parseWith, SpecError } from '../spec.js';
+import { DATASETS, type DataSpec, DataSpecSchema, parseWith, SpecError } from '../spec.js';
 import { loadMnist } from './mnist.js';
 import { SYNTHETIC } from './synthetic.js';
 
@@ -32,6 +32,14 @@ export interface Dataset {
 }
 
 type DataSpecInput = z.input<typeof DataSpecSchema>;
+
+/** What a dataset is, without loading it (e.g. to size a model or pick a plot). */
+export function datasetInfo(name: DataSpec['name']): Pick<Dataset, 'name' | 'kind' | 'inputDim' | 'outputDim'> {
+  if (name === 'mnist') return { name, kind: 'classification', inputDim: 784, outputDim: 10 };
+  const info = SYNTHETIC[name];
+  if (!info) throw new SpecError(`data: unknown dataset '${name}': use ${DATASETS.join(', ')}`);
+  return { name, kind: info.kind, inputDim: info.inputDim, outputDim: info.outputDim };
+}
 
 /** Train/test sizes for `size` examples; both parts must be non-empty. */
 export function splitSizes(size: number, trainRatio: number): { nTrain: number; nTest: number } {
