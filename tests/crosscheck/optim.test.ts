@@ -102,13 +102,7 @@ function problemsFor(
         const delta = (t: Trajectory) => t[s].get(name)!.values.map((v, i) => v - t[0].get(name)!.values[i]);
         const want = delta(o.traj);
         const noise = NOISE_K * norm2(want.map((v, i) => v - delta(o2.traj)[i]));
-        const msg = closeness(
-          `step ${s} change of ${name}`,
-          delta(traj),
-          want,
-          RTOL[c.opt.kind],
-          noise + 2 ** -22 * s * norm2(p0.values),
-        );
+        const msg = closeness(`step ${s} change of ${name}`, delta(traj), want, RTOL[c.opt.kind], noise + 2 ** -22 * s * norm2(p0.values));
         if (msg) problems.push(`[${kind}] ${msg}`);
       }
     }
