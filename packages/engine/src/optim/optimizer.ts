@@ -70,8 +70,11 @@ export class Adam extends Base {
   }
   step(): void {
     this.t++;
-    const bc1 = 1 - this.beta1 ** this.t;
-    const bc2 = 1 - this.beta2 ** this.t;
+    // NOTE: a float32 kernel sees beta rounded to float32; correct the bias with that same beta,
+    // or the first steps are off by ~1e-5 relative (6e-5 at beta2 = 0.9998).
+    const f32 = this.params[0]?.b.bytes === 4;
+    const bc1 = 1 - (f32 ? Math.fround(this.beta1) : this.beta1) ** this.t;
+    const bc2 = 1 - (f32 ? Math.fround(this.beta2) : this.beta2) ** this.t;
     const d = this.decoupled ? 1 : 0;
     this.params.forEach((p, i) => {
       if (!p.gradReady) return;
