@@ -2,12 +2,14 @@
  * Can a deep residual stack train without normalisation? Default initialisation vs a zero-initialised last layer,
  * Fixup and ReZero, at depth 64 and more.
  */
-import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
+import { type Analysis, type AnalysisContext, type CellSummary, datasetClasses } from '../analyze.js';
 import { fmt } from '../stats.js';
 import type { StudyDef, Value } from '../study.js';
 import { compareAcc, findCell } from './helpers.js';
 
-const LABEL: Record<string, string> = { none: 'default', 'zero-last': 'zero-last', fixup: 'Fixup', rezero: 'ReZero', fixed: 'fixed scale' };
+/** The designs: name -> branch scaling of the engine (spec field branchScale). */
+export const INIT_DESIGNS: Record<string, string> = { default: 'none', 'zero-last': 'zero-last', fixup: 'fixup', rezero: 'rezero' };
+const LABEL: Record<string, string> = { default: 'default', 'zero-last': 'zero-last', fixup: 'Fixup', rezero: 'ReZero' };
 
 /** First eval step at which a cell's median train-loss curve is at or below `target` (null: never). */
 export function stepsTo(c: CellSummary, target: number): number | null {
@@ -22,7 +24,7 @@ export const initStudy: StudyDef = {
   explanation: [
     "All nets are preact-2 stacks without normalisation: a' = a + s F(a), F(a) = W2 g(W1 g(a) + b1) + b2, g = ReLU, He initialisation unless said otherwise. With the default (s = 1, every W ~ N(0, 2/n)) each block adds a branch about as large as its input, so Var(a) roughly doubles per block: after L blocks the stream, and the logits, are about 2^(L/2) times larger than the input. Nothing in the net rescales them.",
     "zero-last: W2 = 0 at initialisation, so F = 0 and every block starts as the identity (as 'zero-gamma' initialisation does with batch norm). Fixup (Zhang et al. 2019): W1 scaled by L^(-1/(2m-2)) = L^(-1/2) for m = 2 layers per branch, W2 = 0, and a learnable scalar multiplier s (init 1); the paper's scalar biases are reslab's per-unit biases here. ReZero (Bachlechner et al. 2020): a' = a + alpha F(a) with a learnable scalar alpha per block, initialised to 0, so every block starts as the identity and learns how much of its branch to let in.",
-    "The study trains each at depths 64 and 128 on MNIST with Adam, every cell at the learning rate of a small grid that gives it the lowest final training loss. Besides which cells train, it measures speed: the first evaluation step at which a cell's median training loss reaches the level every trained cell of that depth eventually reaches (the highest final training loss among them).",
+    "The study trains each at depths 64 and 128 on MNIST with Adam, every cell at the learning rate of a small grid that gives it the lowest final training loss (the 'design' axis names the four settings of the engine's branchScale: none, zero-last, fixup, rezero). Besides which cells train, it measures speed: the first evaluation step at which a cell's median training loss gets halfway, on a log scale, from the chance-level loss ln(classes) to the level every trained cell of that depth reaches by the end (the highest final training loss among them): target = sqrt(ln(classes) x that loss).",
   ].join('\n\n'),
   finding: {
     source: 'Zhang, Dauphin & Ma 2019 (Fixup Initialization); Bachlechner et al. 2020 (ReZero is All You Need)',
@@ -33,7 +35,8 @@ export const initStudy: StudyDef = {
     train: { optimizer: 'adam', batchSize: 64, epochs: 1000, maxSteps: 400, evalEvery: 25 },
     data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
   },
-  grid: { 'model.depth': [64, 128], 'model.branchScale': ['none', 'zero-last', 'fixup', 'rezero'] },
+  designs: Object.fromEntries(Object.entries(INIT_DESIGNS).map(([k, v]) => [k, { 'model.branchScale': v }])),
+  grid: { 'model.depth': [64, 128], design: Object.keys(INIT_DESIGNS) },
   seeds: [1, 2],
   lrGrid: [3e-4, 1e-3],
   budgets: {
@@ -46,19 +49,22 @@ export const initStudy: StudyDef = {
     },
   },
   metrics: ['trainLoss', 'testAcc', 'diverged', 'lr', 'gradRatio'],
-  layout: { tables: 'model.depth', rows: ['model.branchScale'] },
+  layout: { tables: 'model.depth', rows: ['design'] },
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const depths = ctx.study.grid.find((g) => g.key === 'model.depth')?.values ?? [ctx.study.base.model.depth as Value];
-    const scales = (ctx.study.grid.find((g) => g.key === 'model.branchScale')?.values ?? []).map(String);
+    const scales = (ctx.study.grid.find((g) => g.key === 'design')?.values ?? []).map(String);
+    const classes = datasetClasses(String(ctx.study.base.data.name ?? 'mnist'));
     const targets: number[] = [];
     const rows: string[][] = [];
     for (const d of depths) {
       const where: Record<string, Value> = ctx.study.grid.some((g) => g.key === 'model.depth') ? { 'model.depth': d } : {};
-      const cells = scales
-        .map((s) => [s, findCell(a, { 'model.branchScale': s, ...where })] as const)
-        .filter(([, c]) => c && c.runs > 0) as Array<readonly [string, CellSummary]>;
+      const cells = scales.map((s) => [s, findCell(a, { design: s, ...where })] as const).filter(([, c]) => c && c.runs > 0) as Array<
+        readonly [string, CellSummary]
+      >;
       const trained = cells.filter(([, c]) => c.status === 'trained' && c.trainLoss.median !== null);
-      const target = trained.length ? Math.max(...trained.map(([, c]) => c.trainLoss.median!)) : null;
+      const final = trained.length ? Math.max(...trained.map(([, c]) => c.trainLoss.median!)) : null;
+      // halfway on a log scale from the chance-level loss to the final level of the slowest trained cell
+      const target = final === null || classes === null ? final : Math.sqrt(Math.log(classes) * final);
       if (target !== null) targets.push(target);
       const speed = new Map(cells.map(([s, c]) => [s, target === null ? null : stepsTo(c, target)]));
       for (const [s, c] of cells) {
@@ -75,13 +81,13 @@ export const initStudy: StudyDef = {
       if (target !== null) {
         const reached = cells.filter(([s]) => speed.get(s) !== null).sort((p, q) => speed.get(p[0])! - speed.get(q[0])!);
         lines.push(
-          `steps to reach train loss ${fmt(target)} (the highest final loss among the trained cells): ${cells.map(([s]) => `${LABEL[s] ?? s} ${speed.get(s) ?? 'never'}`).join(', ')}${reached.length ? `; fastest: ${LABEL[reached[0][0]] ?? reached[0][0]}` : ''}.`,
+          `steps to reach train loss ${fmt(target)} (= sqrt(ln ${classes ?? '-'} x ${fmt(final)}), halfway on a log scale from chance to the highest final loss among the trained cells): ${cells.map(([s]) => `${LABEL[s] ?? s} ${speed.get(s) ?? 'never'}`).join(', ')}${reached.length ? `; fastest: ${LABEL[reached[0][0]] ?? reached[0][0]}` : ''}.`,
         );
       }
       const claim = (label: string, ok: boolean | null, why: string) =>
         lines.push(`${label}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${why}).`);
-      const def = cells.find(([s]) => s === 'none')?.[1];
-      const others = cells.filter(([s]) => s !== 'none');
+      const def = cells.find(([s]) => s === 'default')?.[1];
+      const others = cells.filter(([s]) => s !== 'default');
       if (def && others.length) {
         const cmp = others.map(([s, c]) => [s, compareAcc(def, c)] as const);
         const fails = def.status === 'failed';
@@ -116,13 +122,13 @@ export const initStudy: StudyDef = {
       title: 'Initialisation without normalisation: speed',
       header: ['depth', 'init', 'train loss', 'test acc', 'status', 'steps to target'],
       rows,
-      note: 'medians over seeds at the chosen learning rate; target = the highest final train loss among the trained cells of that depth',
+      note: 'medians over seeds at the chosen learning rate; target = sqrt(ln(classes) x the highest final train loss among the trained cells of that depth)',
     });
     if (targets.length)
       a.verdict.thresholds.push({
         name: 'speed target (train loss, highest over depths)',
         value: Math.max(...targets),
-        rule: 'per depth, the highest final median train loss among the cells that trained (generic rule); steps to target = first evaluation step whose median train loss is at or below it',
+        rule: 'per depth, sqrt(ln(classes) x the highest final median train loss among the cells that trained (generic rule)); steps to target = first evaluation step whose median train loss is at or below it',
       });
     return a;
   },
