@@ -63,6 +63,19 @@ export function coreRelaxedWasmBytes(): Uint8Array<ArrayBuffer> {
   return relaxedBytes;
 }
 
+// NOTE: one compiled module per build, shared by every instance (each run gets a fresh instance): V8 then keeps
+// the optimised code of the hot kernels instead of starting every instance in its baseline tier again.
+const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
+function compileCore(relaxed: boolean): Promise<WebAssembly.Module> {
+  let p = compiled.get(relaxed);
+  if (!p) {
+    p = WebAssembly.compile(relaxed ? coreRelaxedWasmBytes() : coreWasmBytes());
+    p.catch(() => compiled.delete(relaxed));
+    compiled.set(relaxed, p);
+  }
+  return p;
+}
+
 /** Whether this runtime accepts the relaxed-SIMD build (Chromium: yes; Node 20: only with --experimental-wasm-relaxed-simd). */
 export function relaxedSimdSupported(): boolean {
   return WebAssembly.validate(coreRelaxedWasmBytes());
@@ -82,8 +95,7 @@ export async function loadCore(opts: LoadCoreOptions = {}): Promise<Core> {
   if (!WebAssembly.validate(coreWasmBytes())) {
     throw new Error('this WebAssembly runtime does not support SIMD (v128), which reslab core needs');
   }
-  const bytes = relaxed ? coreRelaxedWasmBytes() : coreWasmBytes();
-  const { instance } = await WebAssembly.instantiate(bytes, {
+  const instance = await WebAssembly.instantiate(await compileCore(relaxed), {
     env: {
       abort() {
         throw new Error('reslab core: abort');

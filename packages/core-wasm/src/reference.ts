@@ -98,6 +98,8 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
         if (alpha !== 0) {
           if (transB) {
             // four independent dot products at a time (each still summed in k order)
+            const ai = transA ? A + i : A + i * K;
+            const as = transA ? M : 1;
             let j = 0;
             for (; j + 4 <= N; j += 4) {
               const b0 = B + j * K;
@@ -109,7 +111,7 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
               let s2 = 0;
               let s3 = 0;
               for (let k = 0; k < K; k++) {
-                const av = transA ? f[A + k * M + i] : f[A + i * K + k];
+                const av = f[ai + k * as];
                 s0 += av * f[b0 + k];
                 s1 += av * f[b1 + k];
                 s2 += av * f[b2 + k];
@@ -123,12 +125,14 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
             for (; j < N; j++) {
               const bj = B + j * K;
               let s = 0;
-              for (let k = 0; k < K; k++) s += (transA ? f[A + k * M + i] : f[A + i * K + k]) * f[bj + k];
+              for (let k = 0; k < K; k++) s += f[ai + k * as] * f[bj + k];
               row[j] = s;
             }
           } else {
+            const ai = transA ? A + i : A + i * K;
+            const as = transA ? M : 1;
             for (let k = 0; k < K; k++) {
-              const av = transA ? f[A + k * M + i] : f[A + i * K + k];
+              const av = f[ai + k * as];
               const bk = B + k * N;
               for (let j = 0; j < N; j++) row[j] += av * f[bk + j];
             }

@@ -144,14 +144,16 @@ export class Backend {
 }
 
 function jsMemory(): RawMemory {
-  // NOTE: a resizable ArrayBuffer (ES2024); typed-array views are re-derived anyway.
-  const Ctor = ArrayBuffer as unknown as new (n: number, o: { maxByteLength: number }) => ArrayBuffer & { resize(n: number): void };
-  const buf = new Ctor(1 << 20, { maxByteLength: 2 ** 31 });
+  // NOTE: a plain ArrayBuffer replaced by a larger copy on growth, not a resizable one: V8 (Node 20) reads
+  // typed arrays over resizable buffers about 3x slower. Views are re-derived after growth anyway.
+  let buf = new ArrayBuffer(1 << 20);
   return {
     size: () => buf.byteLength,
     ensure(bytes) {
       if (bytes > 2 ** 31) throw new RangeError(`js backend: out of memory (${bytes} bytes requested)`);
-      buf.resize(Math.min(2 ** 31, Math.max(bytes, buf.byteLength * 2)));
+      const next = new ArrayBuffer(Math.min(2 ** 31, Math.max(bytes, buf.byteLength * 2)));
+      new Uint8Array(next).set(new Uint8Array(buf));
+      buf = next;
     },
     buffer: () => buf,
   };

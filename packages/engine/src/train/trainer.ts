@@ -7,7 +7,7 @@
  * Batches: min(batchSize, nTrain) examples, floor(nTrain / batch) steps per
  * epoch (a last partial batch is dropped, so every step has the same shape).
  */
-import { type Backend, type BackendKind, createBackend } from '../backend.js';
+import { type Backend, type BackendKind, createBackend, type Ptr } from '../backend.js';
 import { type Dataset, loadDataset } from '../data/index.js';
 import type { LayerStats, RunEvent, RunResult } from '../events.js';
 import { buildModel, type Model } from '../nn/model.js';
@@ -57,6 +57,12 @@ function checkDataset(ds: Dataset): void {
   }
 }
 
+/** Where a trainer's copy of the dataset lives in backend memory (byte pointers; labels int32 for classification). */
+interface Resident {
+  train: { x: Ptr; y: Ptr };
+  test: { x: Ptr; y: Ptr };
+}
+
 export class Trainer {
   readonly model: Model;
   readonly optimizer: Optimizer;
@@ -76,6 +82,8 @@ export class Trainer {
   private readonly mark: number;
   private pending: LayerStats | null = null;
   private ended: RunResult | null = null;
+  /** the dataset in backend memory (see upload) */
+  private readonly resident: Resident;
 
   /** Parse the spec, create the backend (unless given) and load the dataset (unless given). */
   static async create(spec: RunSpecInput, opts: TrainOptions = {}): Promise<Trainer> {
@@ -97,6 +105,7 @@ export class Trainer {
     const rng = new Rng(spec.seed);
     this.model = buildModel(spec.model, { inputDim: dataset.inputDim, outputDim: dataset.outputDim }, rng, backend);
     this.optimizer = makeOptimizer(this.model.parameters(), t);
+    this.resident = this.upload();
     this.dataRng = rng.fork('data');
     this.batchSize = Math.min(t.batchSize, dataset.nTrain);
     this.stepsPerEpoch = Math.floor(dataset.nTrain / this.batchSize);
@@ -136,36 +145,50 @@ export class Trainer {
     return n === this.totalSteps || (every > 0 ? n % every === 0 : n % this.stepsPerEpoch === 0);
   }
 
-  /** Copy rows idx[from..from+n) of X (and Y) into the arena. */
-  private batch(
-    X: Float32Array,
-    Y: Int32Array | Float32Array,
-    idx: ArrayLike<number> | null,
-    from: number,
-    n: number,
-  ): { x: Tensor; y: Labels | Tensor } {
+  /** Copy the dataset into the backend's persistent region (once per trainer). */
+  private upload(): Resident {
+    const b = this.backend;
+    const ds = this.dataset;
+    const cls = ds.kind === 'classification';
+    const put = (X: Float32Array) => {
+      const p = b.allocPersistent(X.length);
+      b.write(p, X);
+      return p;
+    };
+    const putY = (Y: Int32Array | Float32Array) => {
+      if (!cls) return put(Y as Float32Array);
+      const p = b.allocPersistentI32(Y.length);
+      b.i32.set(Y, p >> 2);
+      return p;
+    };
+    return { train: { x: put(ds.trainX), y: putY(ds.trainY) }, test: { x: put(ds.testX), y: putY(ds.testY) } };
+  }
+
+  /**
+   * Rows idx[from..from+n) of a split as a batch: copied into the arena inside backend memory (copyWithin: no JS
+   * allocation, no per-element loop); without idx, rows from..from+n are used in place (evaluation: no copy).
+   */
+  private batch(split: 'train' | 'test', idx: ArrayLike<number> | null, from: number, n: number): { x: Tensor; y: Labels | Tensor } {
     const b = this.backend;
     const { inputDim: d, outputDim: o } = this.dataset;
-    const x = empty(b, [n, d]);
     const cls = this.dataset.kind === 'classification';
-    const yp = cls ? b.allocI32(n) : b.alloc(n * o);
-    const f = b.f;
-    const xo = x.ptr >> b.shift;
-    const i32 = b.i32;
-    const yo = cls ? yp >> 2 : yp >> b.shift;
+    const src = this.resident[split];
     if (!idx) {
-      // NOTE: contiguous rows (evaluation): one copy for the block.
-      f.set(X.subarray(from * d, (from + n) * d), xo);
-      if (cls) i32.set((Y as Int32Array).subarray(from, from + n), yo);
-      else f.set((Y as Float32Array).subarray(from * o, (from + n) * o), yo);
-      return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
+      const x = new Tensor(b, [n, d], src.x + from * d * b.bytes);
+      return { x, y: cls ? new Labels(b, src.y + from * 4, n) : new Tensor(b, [n, o], src.y + from * o * b.bytes) };
     }
-    // NOTE: plain loops, no subarray views: nothing is allocated per row.
+    const x = empty(b, [n, d]);
+    const yp = cls ? b.allocI32(n) : b.alloc(n * o);
+    // NOTE: views are read after the allocations (memory may have grown).
+    const f = b.f;
+    const i32 = b.i32;
+    const xs = src.x >> b.shift;
+    const xo = x.ptr >> b.shift;
     for (let r = 0; r < n; r++) {
-      const i = idx ? idx[from + r] : from + r;
-      for (let j = 0, s = i * d, t = xo + r * d; j < d; j++) f[t + j] = X[s + j];
-      if (cls) i32[yo + r] = Y[i];
-      else for (let j = 0; j < o; j++) f[yo + r * o + j] = Y[i * o + j];
+      const i = idx[from + r];
+      f.copyWithin(xo + r * d, xs + i * d, xs + (i + 1) * d);
+      if (cls) i32[(yp >> 2) + r] = i32[(src.y >> 2) + i];
+      else f.copyWithin((yp >> b.shift) + r * o, (src.y >> b.shift) + i * o, (src.y >> b.shift) + (i + 1) * o);
     }
     return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
   }
@@ -194,7 +217,7 @@ export class Trainer {
 
   /** One forward/backward in train mode (no step); probes when asked. */
   private pass(perm: Int32Array, from: number, probe: boolean): { loss: number; stats: LayerStats | null; finite: boolean } {
-    const { x, y } = this.batch(this.dataset.trainX, this.dataset.trainY, perm, from, this.batchSize);
+    const { x, y } = this.batch('train', perm, from, this.batchSize);
     this.model.train();
     this.optimizer.zeroGrad();
     const pr = probe ? new StatsProbe(this.model) : null;
@@ -238,17 +261,18 @@ export class Trainer {
   }
 
   /** Loss and accuracy of the model (eval mode, no grad) on rows [0, n) of a split. */
-  private score(X: Float32Array, Y: Int32Array | Float32Array, n: number): { loss: number; acc: number | null } {
+  private score(split: 'train' | 'test', n: number): { loss: number; acc: number | null } {
     const b = this.backend;
     const cls = this.dataset.kind === 'classification';
     const C = this.dataset.outputDim;
+    const Y = split === 'train' ? this.dataset.trainY : this.dataset.testY;
     let loss = 0;
     let hits = 0;
     const top = b.arenaTop();
     noGrad(() => {
       for (let from = 0; from < n; from += EVAL_CHUNK) {
         const m = Math.min(EVAL_CHUNK, n - from);
-        const { x, y } = this.batch(X, Y, null, from, m);
+        const { x, y } = this.batch(split, null, from, m);
         const out = this.model.forward(x);
         loss += this.loss(out, y).item() * m;
         if (cls) {
@@ -281,8 +305,8 @@ export class Trainer {
     this.pending = null;
     const ds = this.dataset;
     this.model.eval();
-    const tr = this.score(ds.trainX, ds.trainY, Math.min(ds.nTrain, EVAL_TRAIN_MAX));
-    const te = this.score(ds.testX, ds.testY, ds.nTest);
+    const tr = this.score('train', Math.min(ds.nTrain, EVAL_TRAIN_MAX));
+    const te = this.score('test', ds.nTest);
     this.model.train();
     if (!Number.isFinite(tr.loss) || !Number.isFinite(te.loss)) {
       this.diverge(this.step);
