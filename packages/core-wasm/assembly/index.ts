@@ -449,7 +449,9 @@ export function adamStep(
   const v1b1 = f32x4.splat(1 - beta1);
   const v1b2 = f32x4.splat(1 - beta2);
   const vstep = f32x4.splat(lr / bc1);
-  const vbc2 = f32x4.splat(bc2);
+  // NOTE: sqrt(v / bc2) as sqrt(v) * (1 / sqrt(bc2)) (PyTorch's form): one sqrt and one division per element.
+  const rsb2: f32 = <f32>(1 / Math.sqrt(<f64>bc2));
+  const vrsb2 = f32x4.splat(rsb2);
   const veps = f32x4.splat(eps);
   const decay: f32 = decoupled ? 1 - lr * weightDecay : 1;
   const vdecay = f32x4.splat(decay);
@@ -464,7 +466,7 @@ export function adamStep(
     const vv = f32x4.add(f32x4.mul(vb2, v128.load(v + o)), f32x4.mul(v1b2, f32x4.mul(gv, gv)));
     v128.store(m + o, mv);
     v128.store(v + o, vv);
-    const den = f32x4.add(f32x4.sqrt(f32x4.div(vv, vbc2)), veps);
+    const den = f32x4.add(f32x4.mul(f32x4.sqrt(vv), vrsb2), veps);
     v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(vstep, mv), den)));
   }
   const wdc: f32 = decoupled ? 0 : weightDecay;
@@ -478,7 +480,7 @@ export function adamStep(
     const vv = beta2 * load<f32>(v + o) + (1 - beta2) * gv * gv;
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
-    store<f32>(w + o, wv - (step * mv) / (Mathf.sqrt(vv / bc2) + eps));
+    store<f32>(w + o, wv - (step * mv) / (Mathf.sqrt(vv) * rsb2 + eps));
   }
 }
 

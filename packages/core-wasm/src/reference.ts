@@ -312,6 +312,7 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
       const G = at(f, g);
       const Mo = at(f, m);
       const V = at(f, v);
+      const sb2 = Math.sqrt(bc2);
       for (let i = 0; i < n; i++) {
         let wi = f[W + i];
         let gi = f[G + i];
@@ -321,7 +322,7 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
         const vi = beta2 * f[V + i] + (1 - beta2) * gi * gi;
         f[Mo + i] = mi;
         f[V + i] = vi;
-        f[W + i] = wi - (lr * (mi / bc1)) / (Math.sqrt(vi / bc2) + eps);
+        f[W + i] = wi - (lr * (mi / bc1)) / (Math.sqrt(vi) / sb2 + eps);
       }
     },
 
