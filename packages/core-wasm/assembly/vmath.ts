@@ -24,7 +24,9 @@ const GELU_K: f32 = 0.044715;
 // @ts-ignore: decorator
 @inline
 export function vexp(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
+  // NOTE: pmin/pmax (one instruction each on x86) instead of min/max (NaN-propagating sequences of ~8);
+  // a NaN x still comes out NaN: pmax(x, lo) = x < lo ? lo : x.
+  x = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-87.3)), f32x4.splat(88.7));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
@@ -35,7 +37,9 @@ export function vexp(x: v128): v128 {
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
   p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
   p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
-  const pow2n = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  // 2^n from the bits of n + 1.5 * 2^23, whose low mantissa bits hold the integer n (|n| <= 128): the same bits
+  // as (trunc(n) + 127) << 23 without the saturating conversion, which x86 has no single instruction for.
+  const pow2n = i32x4.shl(i32x4.sub(f32x4.add(n, f32x4.splat(12582912)), i32x4.splat(0x4b400000 - 127)), 23);
   return f32x4.mul(p, pow2n);
 }
 
@@ -78,7 +82,8 @@ function geluU2(x: v128): v128 {
 // @ts-ignore: decorator
 @inline
 export function vact(act: i32, z: v128, slope: v128): v128 {
-  if (act == ACT_RELU) return f32x4.max(z, f32x4.splat(0));
+  // NOTE: max(z, 0) as pmax(z, 0) + 0: one maxps and one addps (the + 0 turns -0 into +0; NaN stays NaN).
+  if (act == ACT_RELU) return f32x4.add(f32x4.pmax(z, f32x4.splat(0)), f32x4.splat(0));
   if (act == ACT_LEAKY) return v128.bitselect(z, f32x4.mul(z, slope), f32x4.gt(z, f32x4.splat(0)));
   if (act == ACT_SIGMOID) return vsigmoid(z);
   if (act == ACT_TANH) return vtanh(z);
