@@ -9,6 +9,7 @@
  *   tanh(x)    = |x| < 0.625 ? odd polynomial (no cancellation near 0)
  *                            : sign(x) (1 - t) / (1 + t), t = exp(-2|x|)
  *   gelu(x)    = x * sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3)   (= 0.5 x (1 + tanh u))
+ * The polynomials' multiply-adds are fused in the relaxed-SIMD build (one rounding each).
  */
 
 export const ACT_IDENTITY: i32 = 0;
@@ -21,6 +22,14 @@ export const ACT_GELU: i32 = 5;
 const GELU_C: f32 = 0.7978845608028654;
 const GELU_K: f32 = 0.044715;
 
+/** a * b + c; fused (one rounding) in the relaxed-SIMD build where the CPU has FMA. */
+// @ts-ignore: decorator
+@inline
+function fma(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
 // @ts-ignore: decorator
 @inline
 export function vexp(x: v128): v128 {
@@ -31,12 +40,12 @@ export function vexp(x: v128): v128 {
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693359375)));
   r = f32x4.add(r, f32x4.mul(n, f32x4.splat(2.12194440e-4)));
   let p = f32x4.splat(1.9875691500e-4);
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.3981999507e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(8.3334519073e-3));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(4.1665795894e-2));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(1.6666665459e-1));
-  p = f32x4.add(f32x4.mul(p, r), f32x4.splat(5.0000001201e-1));
-  p = f32x4.add(f32x4.add(f32x4.mul(f32x4.mul(p, r), r), r), f32x4.splat(1));
+  p = fma(p, r, f32x4.splat(1.3981999507e-3));
+  p = fma(p, r, f32x4.splat(8.3334519073e-3));
+  p = fma(p, r, f32x4.splat(4.1665795894e-2));
+  p = fma(p, r, f32x4.splat(1.6666665459e-1));
+  p = fma(p, r, f32x4.splat(5.0000001201e-1));
+  p = f32x4.add(fma(f32x4.mul(p, r), r, r), f32x4.splat(1));
   // 2^n from the bits of n + 1.5 * 2^23, whose low mantissa bits hold the integer n (|n| <= 128): the same bits
   // as (trunc(n) + 127) << 23 without the saturating conversion, which x86 has no single instruction for.
   const pow2n = i32x4.shl(i32x4.sub(f32x4.add(n, f32x4.splat(12582912)), i32x4.splat(0x4b400000 - 127)), 23);
@@ -62,11 +71,11 @@ export function vtanh(x: v128): v128 {
   // |x| < 0.625
   const z = f32x4.mul(x, x);
   let p = f32x4.splat(-5.70498872745e-3);
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(2.06390887954e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-5.37397155531e-2));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(1.33314422036e-1));
-  p = f32x4.add(f32x4.mul(p, z), f32x4.splat(-3.33332819422e-1));
-  const small = f32x4.add(f32x4.mul(f32x4.mul(p, z), x), x);
+  p = fma(p, z, f32x4.splat(2.06390887954e-2));
+  p = fma(p, z, f32x4.splat(-5.37397155531e-2));
+  p = fma(p, z, f32x4.splat(1.33314422036e-1));
+  p = fma(p, z, f32x4.splat(-3.33332819422e-1));
+  const small = fma(f32x4.mul(p, z), x, x);
   return v128.bitselect(small, signed, f32x4.lt(ax, f32x4.splat(0.625)));
 }
 
