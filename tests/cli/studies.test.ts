@@ -138,6 +138,11 @@ describe('literature studies, tiny budgets, through the CLI', () => {
         const label = { default: 'default', 'zero-last': 'zero-last', fixup: 'Fixup', rezero: 'ReZero' }[c.cell.design as string]!;
         const row = t.rows.find((x) => x[0] === String(depth) && x[1] === label)!;
         expect(row[5]).toBe(i < 0 ? 'never' : String(c.curve.steps[i]));
+        // mean log10 train loss over the run's evaluations, per seed at the chosen lr, recomputed from the raw records
+        const per = r.records
+          .filter((x) => x.cellKey === c.cellKey && x.lr === c.chosenLr && x.result?.status === 'ok')
+          .map((x) => x.result!.history.reduce((s, h) => s + Math.log10(h.trainLoss), 0) / x.result!.history.length);
+        if (per.length) expect(row[6].startsWith(median(per).toFixed(2))).toBe(true);
       }
     }
     // each design is the engine's branch scaling of the same name (default = none)
@@ -154,7 +159,7 @@ describe('literature studies, tiny budgets, through the CLI', () => {
       const ms = r.records.filter((x) => x.cell!.variant === v).map((x) => x.lesion!);
       expect(ms.every((m) => m.single.length === (v === 'plain' ? 8 : 4) && m.swaps.length === m.single.length - 1)).toBe(true);
       // intact accuracy is the trained run's final test accuracy (same test set, eval mode)
-      r.records.filter((x) => x.cell!.variant === v).forEach((x) => expect(x.lesion!.full).toBeCloseTo(x.result!.finalTestAcc!, 9));
+      for (const x of r.records.filter((y) => y.cell!.variant === v)) expect(x.lesion!.full).toBeCloseTo(x.result!.finalTestAcc!, 9);
       const dmg = median(ms.flatMap((m) => m.single.map((s) => (m.full - s) / (m.full - m.chance))));
       const row = t.rows.find((x) => x[0] === v)!;
       expect(row[4]).toBe(dmg.toFixed(2));
