@@ -42,8 +42,14 @@ const MC: i32 = 128;
 const KC: i32 = 256;
 const NC: i32 = 512;
 
+/** Operands up to this many rows (op(A) stored K x M) or columns (op(B) stored K x N) are read in place. */
+const DIRECT_MAX: i32 = 128;
+
 const PACK_A: usize = memory.data(MC * KC * 4, 64);
 const PACK_B: usize = memory.data(KC * NC * 4, 64);
+/** the last, partial panel of an operand read in place (zero-padded to a full panel) */
+const EDGE_A: usize = memory.data(MR * KC * 4, 64);
+const EDGE_B: usize = memory.data(NR * KC * 4, 64);
 const TILE: usize = memory.data(MR * NR * 4, 64);
 
 // @ts-ignore: decorator
@@ -67,9 +73,8 @@ function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize, step: us
   v128.store(dst + 3 * step, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
 }
 
-/** Packs op(A)[i0:i0+mc, p0:p0+kc] into 4-row panels at PACK_A. */
-function packA(transA: i32, a: usize, M: i32, K: i32, i0: i32, mc: i32, p0: i32, kc: i32): void {
-  let dst = PACK_A;
+/** Packs op(A)[i0:i0+mc, p0:p0+kc] into 4-row panels at dst. */
+function packA(transA: i32, a: usize, M: i32, K: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const mr = min(MR, mc - ir);
     const i = i0 + ir;
@@ -118,9 +123,8 @@ function packA(transA: i32, a: usize, M: i32, K: i32, i0: i32, mc: i32, p0: i32,
   }
 }
 
-/** Packs op(B)[p0:p0+kc, j0:j0+nc] into 8-column panels at PACK_B. */
-function packB(transB: i32, b: usize, N: i32, K: i32, j0: i32, nc: i32, p0: i32, kc: i32): void {
-  let dst = PACK_B;
+/** Packs op(B)[p0:p0+kc, j0:j0+nc] into 8-column panels at dst. */
+function packB(transB: i32, b: usize, N: i32, K: i32, j0: i32, nc: i32, p0: i32, kc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const nr = min(NR, nc - jr);
     const j = j0 + jr;
@@ -184,8 +188,11 @@ function storeRow(c: usize, lo: v128, hi: v128, va: v128, vb: v128, beta: f32): 
   }
 }
 
-/** C[0:mr, 0:nr] = alpha * (packed A panel) x (packed B panel) + beta * C; ldc in bytes. */
-function micro4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32, mr: i32, nr: i32): void {
+/**
+ * C[0:mr, 0:nr] = alpha * (A panel) x (B panel) + beta * C; ldc in bytes. The panels are packed (sa = 16, sb = 32
+ * bytes per k) or read in place (sa = M * 4: op(A) stored K x M; sb = N * 4: op(B) stored K x N), same layout per k.
+ */
+function micro4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f32, beta: f32, mr: i32, nr: i32, sa: usize, sb: usize): void {
   let c00 = f32x4.splat(0);
   let c01 = c00;
   let c10 = c00;
@@ -209,8 +216,8 @@ function micro4x8(kc: i32, pa: usize, pb: usize, c: usize, ldc: usize, alpha: f3
     a = v128.load32_splat(pa, 12);
     c30 = madd(a, b0, c30);
     c31 = madd(a, b1, c31);
-    pa += 16;
-    pb += 32;
+    pa += sa;
+    pb += sb;
   }
   const va = f32x4.splat(alpha);
   const vb = f32x4.splat(beta);
@@ -251,22 +258,45 @@ export function gemm(transA: i32, transB: i32, M: i32, N: i32, K: i32, alpha: f3
     return;
   }
   const ldc = <usize>N << 2;
+  // NOTE: small operands that need no transpose are read in place (no packing): op(A) = A^T stored K x M gives the
+  // 4 values of a k contiguous, op(B) = B stored K x N the 8 values; the same multiply-adds in the same order.
+  const directA = transA != 0 && M <= DIRECT_MAX;
+  const directB = transB == 0 && N <= DIRECT_MAX;
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
+    const nFull = nc & ~(NR - 1);
     for (let pc = 0; pc < K; pc += KC) {
       const kc = min(KC, K - pc);
       const bk: f32 = pc == 0 ? beta : 1;
-      packB(transB, b, N, K, jc, nc, pc, kc);
+      if (!directB) packB(transB, b, N, K, jc, nc, pc, kc, PACK_B);
+      else if (nFull < nc) packB(transB, b, N, K, jc + nFull, nc - nFull, pc, kc, EDGE_B);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packA(transA, a, M, K, ic, mc, pc, kc);
+        const mFull = mc & ~(MR - 1);
+        if (!directA) packA(transA, a, M, K, ic, mc, pc, kc, PACK_A);
+        else if (mFull < mc) packA(transA, a, M, K, ic + mFull, mc - mFull, pc, kc, EDGE_A);
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
-          const pb = PACK_B + <usize>jr * kc * 4;
+          let pb = PACK_B + <usize>jr * kc * 4;
+          let sb: usize = 32;
+          if (directB) {
+            if (nr == NR) {
+              pb = b + ((<usize>pc * N + jc + jr) << 2);
+              sb = <usize>N << 2;
+            } else pb = EDGE_B;
+          }
           const cj = c + ((<usize>ic * N + jc + jr) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            micro4x8(kc, PACK_A + <usize>ir * kc * 4, pb, cj + <usize>ir * ldc, ldc, alpha, bk, mr, nr);
+            let pa = PACK_A + <usize>ir * kc * 4;
+            let sa: usize = 16;
+            if (directA) {
+              if (mr == MR) {
+                pa = a + ((<usize>pc * M + ic + ir) << 2);
+                sa = <usize>M << 2;
+              } else pa = EDGE_A;
+            }
+            micro4x8(kc, pa, pb, cj + <usize>ir * ldc, ldc, alpha, bk, mr, nr, sa, sb);
           }
         }
       }
