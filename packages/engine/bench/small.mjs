@@ -169,8 +169,9 @@ async function main() {
     relaxedAvailable: res['reslab-relaxed']?.[0]?.relaxed ?? null,
     rows,
   };
+  result.text = renderSmall(result);
   if (a.has('json')) process.stdout.write(`${JSON.stringify(result)}\n`);
-  else console.log(renderSmall(result));
+  else console.log(result.text);
 }
 
 export function renderSmall(r) {
