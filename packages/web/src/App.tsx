@@ -1,7 +1,7 @@
 /** The web lab: shared settings and configurations on the left, live results on the right; studies and checkpoints in their own tabs. */
 import { useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { Session } from './session';
-import { type LabState, stateFromQuery, stateProblems, stateToQuery, type Tab } from './state';
+import { type LabState, stateFromQuery, stateProblems, stateToQuery, type Tab, trainKeyOf } from './state';
 import { CheckpointView } from './ui/CheckpointView';
 import { ConfigList, SharedControls } from './ui/Controls';
 import { FoldPanel } from './ui/FoldPanel';
@@ -51,17 +51,13 @@ export function App() {
   }, [state]);
 
   const problems = useMemo(() => stateProblems(state), [state]);
-  const { tab: _tab, study: _study, ...trainPart } = state;
-  const trainKey = JSON.stringify(trainPart);
+  const trainKey = trainKeyOf(state);
   const onTrain = state.tab === 'train';
+  // Changed settings are loaded shortly after the last change; Train/Step load them at once if they are still waiting.
   // biome-ignore lint/correctness/useExhaustiveDependencies: trainKey stands for the training part of the state
   useEffect(() => {
-    if (!onTrain || problems.length) {
-      session.clear();
-      return;
-    }
-    const t = setTimeout(() => session.load(stateRef.current), 150);
-    return () => clearTimeout(t);
+    if (!onTrain || problems.length) session.clear();
+    else session.want(stateRef.current);
   }, [trainKey, onTrain, problems.length, session]);
 
   const set = useCallback((f: (s: LabState) => LabState) => setState((s) => f(s)), []);

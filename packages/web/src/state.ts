@@ -151,6 +151,12 @@ export function runSpecFor(s: LabState, c: Config): RunSpec {
   });
 }
 
+/** The part of the state that the training runs depend on, as a string to compare (the tab and the study do not matter). */
+export function trainKeyOf(s: LabState): string {
+  const { tab: _tab, study: _study, ...train } = s;
+  return JSON.stringify(train);
+}
+
 /** The problems with a state, one readable line each (empty when every configuration can run). */
 export function stateProblems(s: LabState): string[] {
   const out: string[] = [];

@@ -15,63 +15,80 @@ export const FOLD_STEPS = 100;
 
 let foldId = 0;
 
+/** What the panel shows, with the settings it was computed for. */
+interface Outcome {
+  key: string;
+  rows: FoldRow[] | null;
+  error: string | null;
+}
+
+/** The settings a fold check depends on: the shared ones (not the configurations, nor the tab). */
+const foldKey = (s: LabState): string => {
+  const { tab: _t, study: _s, configs: _c, ...shared } = s;
+  return JSON.stringify(shared);
+};
+
 export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: WorkerPool; disabled: boolean }) {
-  const [rows, setRows] = useState<FoldRow[] | null>(null);
+  const [outcome, setOutcome] = useState<Outcome | null>(null);
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const lease = useRef<Lease | null>(null);
-  const { tab: _t, study: _s, configs: _c, ...shared } = state;
-  const key = JSON.stringify(shared);
+  const key = foldKey(state);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  // NOTE: a result (or error) is shown only while the settings it was computed for are the ones on screen.
+  const shown = outcome && outcome.key === key ? outcome : null;
+  const rows = shown?.rows ?? null;
+  const error = shown?.error ?? null;
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the shared settings the fold uses
-  useEffect(() => {
-    setRows(null);
-    setError(null);
-    const t = disabled ? 0 : window.setTimeout(() => runRef.current(), 800);
-    return () => {
-      clearTimeout(t);
-      lease.current?.kill();
-      lease.current = null;
-      setBusy(false);
-    };
-  }, [key, disabled]);
+  const stop = () => {
+    lease.current?.kill();
+    lease.current = null;
+    setBusy(false);
+  };
 
-  const run = () => {
+  const run = (s: LabState) => {
     if (disabled) return;
+    const k = foldKey(s);
+    stop();
     let spec: ReturnType<typeof runSpecFor>;
     try {
-      spec = runSpecFor({ ...state, depth: state.depth }, baseConfig('post', 1));
+      spec = runSpecFor(s, baseConfig('post', 1));
     } catch (e) {
-      setError((e as Error).message);
+      setOutcome({ key: k, rows: null, error: (e as Error).message });
       return;
     }
-    lease.current?.kill();
     setBusy(true);
-    setError(null);
+    setOutcome(null);
     const runId = `fold${++foldId}`;
     const l = pool.lease(
       (msg) => {
-        if (msg.runId !== runId) return;
-        if (msg.type === 'fold') {
-          setRows(msg.rows);
-          setBusy(false);
-          l.release();
-          lease.current = null;
-        } else if (msg.type === 'error') {
-          setError(msg.message);
-          setBusy(false);
-          l.release();
-          lease.current = null;
-        }
+        if (msg.runId !== runId || lease.current !== l) return;
+        if (msg.type !== 'fold' && msg.type !== 'error') return;
+        setOutcome({ key: k, rows: msg.type === 'fold' ? msg.rows : null, error: msg.type === 'error' ? msg.message : null });
+        setBusy(false);
+        lease.current = null;
+        l.release();
       },
       (message) => {
-        setError(message);
+        if (lease.current !== l) return;
+        setOutcome({ key: k, rows: null, error: message });
         setBusy(false);
+        lease.current = null;
       },
     );
     lease.current = l;
-    l.post({ type: 'fold', runId, spec, trainSteps: Math.min(FOLD_STEPS, state.steps) });
+    l.post({ type: 'fold', runId, spec, trainSteps: Math.min(FOLD_STEPS, s.steps) });
   };
+
+  // New settings: drop the check of the old ones (its worker is stopped) and check the new ones shortly after the last change.
+  // biome-ignore lint/correctness/useExhaustiveDependencies: key stands for the shared settings the fold uses
+  useEffect(() => {
+    const t = disabled ? undefined : window.setTimeout(() => runRef.current(stateRef.current), 800);
+    return () => {
+      clearTimeout(t);
+      stop();
+    };
+  }, [key, disabled]);
 
   const runRef = useRef(run);
   runRef.current = run;
@@ -80,7 +97,7 @@ export function FoldPanel({ state, pool, disabled }: { state: LabState; pool: Wo
     <section className="fold" aria-labelledby="fold-h" data-testid="fold">
       <div className="section-head">
         <h2 id="fold-h">The algebra: is a one-layer skip just a plain layer?</h2>
-        <button type="button" className="secondary" onClick={run} disabled={disabled || busy} data-action="fold">
+        <button type="button" className="secondary" onClick={() => run(state)} disabled={disabled || busy} data-action="fold">
           {busy ? 'Checking…' : rows ? 'Check again' : 'Check the algebra'}
         </button>
       </div>

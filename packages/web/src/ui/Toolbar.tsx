@@ -6,8 +6,10 @@ import type { LabState } from '../state';
 export function Toolbar({ session, state, disabled }: { session: Session; state: LabState; disabled: boolean }) {
   const [copied, setCopied] = useState<string | null>(null);
   const runs = session.runs;
+  // Runs of older settings (a change not loaded yet) are replaced by Train/Step: they neither block nor count.
+  const stale = !session.isFor(state);
   const running = session.running;
-  const finished = session.finished;
+  const finished = session.finished && !stale;
   const ready = runs.length > 0 && runs.every((r) => r.status !== 'starting');
   const minStep = runs.length ? Math.min(...runs.map((r) => r.step)) : 0;
   const total = runs.length ? Math.max(...runs.map((r) => r.totalSteps)) : state.steps;
@@ -28,21 +30,15 @@ export function Toolbar({ session, state, disabled }: { session: Session; state:
             ❚❚ Pause
           </button>
         ) : (
-          <button
-            type="button"
-            className="primary"
-            onClick={() => session.play()}
-            disabled={disabled || !ready || finished}
-            data-action="play"
-          >
+          <button type="button" className="primary" onClick={() => session.play(state)} disabled={disabled || finished} data-action="play">
             ▶ Train
           </button>
         )}
         <button
           type="button"
           className="secondary"
-          onClick={() => session.step(state.evalEvery)}
-          disabled={disabled || !ready || running || finished}
+          onClick={() => session.step(state, state.evalEvery)}
+          disabled={disabled || running || finished}
           data-action="step"
           title={`Train ${state.evalEvery} steps, then pause`}
         >

@@ -147,8 +147,9 @@ async function init(id: string, spec: RunSpec, extras: Extras): Promise<void> {
   // The point at step 0: the untrained nets (no randomness is drawn: dropout is off in the lab).
   if (spec.model.dropout === 0) run.trainer.evaluate();
   pictures(run);
+  // A play/step that arrived while the data was loading was recorded in run.mode/target: carry it out now.
   if (run.trainer.done) finish(run);
-  if (run.mode === 'running') void loop(run);
+  else if (run.mode === 'running') void loop(run);
 }
 
 function finish(run: Run): void {
