@@ -67,6 +67,8 @@ async function open(query: string, viewport = { width: 1280, height: 900 }): Pro
   });
   await page.goto(`${base}${query}`);
   await page.waitForSelector('h1');
+  // the test hook is set by an effect after the first paint
+  await page.waitForFunction(() => window.__reslab !== undefined);
   return page;
 }
 
@@ -164,7 +166,20 @@ describe('the web lab in chromium', () => {
     }
     await page.click('button[aria-label="Remove configuration post-2"]');
     await page.selectOption('select[name=skip1]', '2');
-    await page.waitForFunction(() => window.location.search.includes('cfg=plain%2Cpost-2') && window.location.search.includes('seed=7'));
+    // every change has reached the page's state and the link (the runs themselves load later, or when Train is pressed)
+    const settled = { data: 'moons', size: '400', depth: '6', width: '12', steps: '60', every: '20', seed: '7', cfg: 'plain,post-2' };
+    await page.waitForFunction((want) => {
+      const q = new URLSearchParams(window.location.search);
+      return Object.entries(want).every(([k, v]) => q.get(k) === v);
+    }, settled);
+    expect(await page.evaluate(() => window.__reslab!.state())).toMatchObject({
+      seed: 7,
+      depth: 6,
+      width: 12,
+      steps: 60,
+      evalEvery: 20,
+      data: { name: 'moons', size: 400 },
+    });
     // the equation of the configured block is shown
     expect(await page.locator('[data-equation="1"]').textContent()).toContain('a ← g(W₂ g(W₁a + b₁) + b₂ + a)');
 
@@ -226,9 +241,11 @@ describe('the web lab in chromium', () => {
   });
 
   it('folds post-1 into a plain net and shows the measured difference (identity and projection)', async () => {
+    expect(sharedUrl, 'the link of the first test (which did not get that far)').not.toBe('');
     const page = await open(sharedUrl.slice(base.length));
     const fold = page.locator('[data-testid=fold]');
     await page.waitForSelector('[data-fold=projection]', { timeout: 60_000 });
+    await page.waitForFunction(() => (window.__reslab?.session.runs.length ?? 0) > 0);
     const spec = (await pageRuns(page))[0].spec;
     for (const shortcut of ['identity', 'projection'] as const) {
       const row = fold.locator(`[data-fold=${shortcut}]`);
@@ -255,6 +272,7 @@ describe('the web lab in chromium', () => {
   });
 
   it('a shared link restores the same experiment and the same numbers', async () => {
+    expect(sharedUrl, 'the link of the first test (which did not get that far)').not.toBe('');
     const page = await open(sharedUrl.slice(base.length));
     const state = await page.evaluate(() => window.__reslab!.state());
     expect(state).toMatchObject({ seed: 7, depth: 6, width: 12, steps: 60, evalEvery: 20, data: { name: 'moons', size: 400 } });
@@ -284,6 +302,30 @@ describe('the web lab in chromium', () => {
     const png = await download(() => page.click('button[aria-label="Download loss as PNG"]'));
     expect(png.bytes.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]));
     expect(png.bytes.length).toBeGreaterThan(5000);
+    await page.close();
+  });
+
+  it('Train pressed in the same moment as a change trains the changed settings', async () => {
+    expect(sharedUrl, 'the link of the first test (which did not get that far)').not.toBe('');
+    const page = await open(sharedUrl.slice(base.length));
+    // the runs of the link's settings are loaded (paused at step 0)
+    await page.waitForFunction(() => window.__reslab!.session.runs.some((r) => r.status === 'ready'));
+    // change the seed and press Train in one go (no time for the page's delayed reload in between)
+    const seeds = await page.evaluate(() => {
+      const input = document.querySelector<HTMLInputElement>('input[name=seed]')!;
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value')!.set!.call(input, '8');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      document.querySelector<HTMLButtonElement>('[data-action=play]')!.click();
+      return window.__reslab!.session.runs.map((r) => r.spec.seed);
+    });
+    expect(seeds).toEqual([8, 8]);
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=results] tr[data-status=done]').length === 2, null, {
+      timeout: 60_000,
+    });
+    const runs = await pageRuns(page);
+    expect(runs.map((r) => r.spec.seed)).toEqual([8, 8]);
+    expect(runs.every((r) => r.evals.at(-1)?.step === 60)).toBe(true);
+    expect(new URLSearchParams(new URL(page.url()).search).get('seed')).toBe('8');
     await page.close();
   });
 
@@ -384,6 +426,7 @@ describe('the web lab in chromium', () => {
   });
 
   it('fits a phone-sized screen, and nothing logged an error', async () => {
+    expect(sharedUrl, 'the link of the first test (which did not get that far)').not.toBe('');
     const page = await open(sharedUrl.slice(base.length), { width: 390, height: 844 });
     await page.waitForSelector('[data-action=play]:not([disabled])');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
