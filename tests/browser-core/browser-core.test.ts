@@ -3,53 +3,26 @@
  * @reslab/core-wasm, runs gemm cases in the page and in a module Web Worker, and the numbers
  * must equal the TypeScript reference computed here in Node (inputs are exact in float32).
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createReferenceKernels } from '@reslab/core-wasm';
-import { chromium } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, expect, it } from 'vitest';
+import { launchChromium, type Preview, startPreview } from '../helpers/browser.js';
 import { CASES } from './page/cases.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const pageDir = join(here, 'page');
 const artifacts = join(here, '..', 'artifacts');
 const tmp = mkdtempSync(join(tmpdir(), 'reslab-browser-core-'));
-let server: ChildProcess | undefined;
+let server: Preview | undefined;
 
 afterAll(() => {
-  if (server && server.exitCode === null) server.kill();
+  server?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-async function waitForServer(url: string, proc: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if (proc.exitCode !== null) throw new Error(`vite preview exited with ${proc.exitCode}: ${log()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`vite preview did not answer at ${url}: ${log()}`);
-}
 
 /** C computed by the TypeScript reference in float32 memory. */
 function reference(c: (typeof CASES)[number]): number[] {
@@ -77,45 +50,10 @@ it('the wasm core loads and computes gemm in a Vite-built page and its module wo
   const outDir = join(tmp, 'dist');
   await build({ configFile: join(pageDir, 'vite.config.ts'), root: pageDir, build: { outDir, emptyOutDir: true } });
 
-  const port = await freePort();
-  const viteBin = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
-  let log = '';
-  server = spawn(
-    process.execPath,
-    [
-      viteBin,
-      'preview',
-      pageDir,
-      '--config',
-      join(pageDir, 'vite.config.ts'),
-      '--outDir',
-      outDir,
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  server.stdout?.on('data', (d) => (log += d));
-  server.stderr?.on('data', (d) => (log += d));
-  const url = `http://127.0.0.1:${port}/`;
-  await waitForServer(url, server, () => log);
+  server = await startPreview({ outDir, root: pageDir, config: join(pageDir, 'vite.config.ts'), timeoutMs: 15_000 });
+  const url = server.url;
 
-  const context = await chromium.launchPersistentContext(mkdtempSync(join(tmp, 'profile-')), {
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  const context = await launchChromium(tmp);
   try {
     const page = context.pages()[0] ?? (await context.newPage());
     const errors: string[] = [];
@@ -141,6 +79,6 @@ it('the wasm core loads and computes gemm in a Vite-built page and its module wo
     }
   } finally {
     await context.close();
-    server.kill();
+    server.stop();
   }
 });

@@ -7,19 +7,17 @@
  * validates it (Chromium does); Node 20 needs a V8 flag for it, set below before
  * any wasm is compiled, so both sides run the same kernels.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import '@reslab/engine/node';
 import { type CheckJob, createBackend, parseRunSpec, type RunSpec, runJob, saveCheckpoint, train } from '@reslab/engine';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, type Preview, startPreview } from '../helpers/browser.js';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
@@ -29,34 +27,10 @@ const artifacts = join(here, '..', 'artifacts', 'web');
 const tmp = mkdtempSync(join(tmpdir(), 'reslab-web-'));
 const outDir = join(tmp, 'dist');
 
-let server: ChildProcess | undefined;
+let server: Preview | undefined;
 let context: BrowserContext | undefined;
 let base = '';
 const errors: string[] = [];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      s.close(() => (typeof addr === 'object' && addr ? resolve(addr.port) : reject(new Error('no free port'))));
-    });
-  });
-}
-
-async function waitForServer(url: string, proc: ChildProcess, log: () => string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (proc.exitCode !== null) throw new Error(`vite preview exited with ${proc.exitCode}: ${log()}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`vite preview did not answer at ${url}: ${log()}`);
-}
 
 async function open(query: string, viewport = { width: 1280, height: 900 }): Promise<Page> {
   const page = await context!.newPage();
@@ -109,40 +83,15 @@ declare global {
 
 beforeAll(async () => {
   await build({ configFile: join(webDir, 'vite.config.ts'), root: webDir, logLevel: 'warn', build: { outDir, emptyOutDir: true } });
-  const port = await freePort();
-  const viteBin = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
-  let log = '';
-  server = spawn(
-    process.execPath,
-    [viteBin, 'preview', '--outDir', outDir, '--port', String(port), '--strictPort', '--host', '127.0.0.1'],
-    {
-      cwd: webDir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  server.stdout?.on('data', (d) => (log += d));
-  server.stderr?.on('data', (d) => (log += d));
-  base = `http://127.0.0.1:${port}/`;
-  await waitForServer(base, server, () => log);
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmp, 'profile-')), {
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--disable-quic',
-      '--no-first-run',
-    ],
-  });
+  server = await startPreview({ outDir, cwd: webDir, timeoutMs: 20_000 });
+  base = server.url;
+  context = await launchChromium(tmp);
   mkdirSync(artifacts, { recursive: true });
 }, 60_000);
 
 afterAll(async () => {
   await context?.close();
-  if (server && server.exitCode === null) server.kill();
+  server?.stop();
   rmSync(tmp, { recursive: true, force: true });
 });
 
