@@ -1,4 +1,5 @@
 /** Grouped bars with min–max whiskers (e.g. test accuracy per activation, one bar per variant). SVG, exportable. */
+import { ChartSvg } from './ChartSvg';
 import { fmt } from './scale';
 import { useWidth } from './useWidth';
 
@@ -17,8 +18,6 @@ export interface BarGroup {
   label: string;
   bars: Bar[];
 }
-
-const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 
 export function BarChart({
   title,
@@ -63,18 +62,7 @@ export function BarChart({
   const bw = Math.min(26, (gw * 0.8) / Math.max(1, legend.length));
   return (
     <div ref={ref} className="chart" data-chart={chartId}>
-      <svg
-        xmlns="http://www.w3.org/2000/svg"
-        width={W}
-        height={H}
-        viewBox={`0 0 ${W} ${H}`}
-        fontFamily={FONT}
-        fontSize={11}
-        role="img"
-        aria-label={title}
-      >
-        <title>{title}</title>
-        <rect width={W} height={H} fill="#ffffff" />
+      <ChartSvg width={W} height={H} title={title} label={title}>
         <text x={m.left} y={15} fontSize={13} fontWeight={600} fill="#1d2430">
           {title}
         </text>
@@ -136,7 +124,7 @@ export function BarChart({
         <text x={W - m.right} y={H - 4} textAnchor="end" fill="#5b6472">
           bars: median over seeds · whiskers: min–max · ✕: failed or diverged
         </text>
-      </svg>
+      </ChartSvg>
     </div>
   );
 }

@@ -4,6 +4,7 @@
  * data points on top. 1-D inputs (sine) draw the fitted curve instead.
  */
 import { useEffect, useMemo, useState } from 'react';
+import { ChartSvg } from './ChartSvg';
 import { diverging, fmt } from './scale';
 
 export interface BoundaryData {
@@ -24,8 +25,6 @@ export interface PointsData {
   /** the first nTrain points are training points, the rest test points. */
   nTrain: number;
 }
-
-const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 
 function imageOf(b: BoundaryData, lo: number, hi: number): string {
   const canvas = document.createElement('canvas');
@@ -86,18 +85,12 @@ export function Boundary({
   const nPts = points ? points.y.length : 0;
   return (
     <div className="chart boundary" data-chart={chartId}>
-      <svg
-        xmlns="http://www.w3.org/2000/svg"
+      <ChartSvg
         width={W}
         height={H}
-        viewBox={`0 0 ${W} ${H}`}
-        fontFamily={FONT}
-        fontSize={11}
-        role="img"
-        aria-label={`${title}: model output over the input ${dims === 2 ? 'plane' : 'line'} with the data points`}
+        title={title}
+        label={`${title}: model output over the input ${dims === 2 ? 'plane' : 'line'} with the data points`}
       >
-        <title>{title}</title>
-        <rect x={0} y={0} width={W} height={H} fill="#ffffff" />
         <text x={pad} y={15} fontSize={12} fontWeight={600} fill="#1d2430">
           {title}
         </text>
@@ -159,7 +152,7 @@ export function Boundary({
         <text x={pad} y={H - 4} fill="#5b6472">
           {data?.kind === 'value' ? `output ${fmt(lo)} … ${fmt(hi)}` : 'blue 0 · orange 1 · dark ring: test point'}
         </text>
-      </svg>
+      </ChartSvg>
     </div>
   );
 }

@@ -1,5 +1,6 @@
 /** A layer x step heatmap (log colour scale) with a colour bar and a hover/keyboard read-out. SVG, exportable. */
 import { type KeyboardEvent, type MouseEvent, useMemo, useState } from 'react';
+import { ChartSvg } from './ChartSvg';
 import { fmt, viridis, viridisRgb } from './scale';
 import { useWidth } from './useWidth';
 
@@ -18,7 +19,6 @@ export interface HeatmapProps {
   logRange?: [number, number];
 }
 
-const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 /** One canvas reused for every heatmap image (creating a canvas and its context per update is slow). */
 let scratch: HTMLCanvasElement | null = null;
 
@@ -112,22 +112,17 @@ export function Heatmap({ title, chartId, rows, cols, values, xLabel, valueLabel
         onKeyDown={onKey}
         onBlur={() => setHover(null)}
       >
-        <svg
-          xmlns="http://www.w3.org/2000/svg"
+        <ChartSvg
           width={W}
           height={H}
-          viewBox={`0 0 ${W} ${H}`}
-          fontFamily={FONT}
+          title={title}
+          label={`${title}: ${valueLabel} per layer over ${xLabel}`}
           fontSize={10}
-          role="img"
-          aria-label={`${title}: ${valueLabel} per layer over ${xLabel}`}
           onMouseMove={onMove}
           onMouseLeave={() => setHover(null)}
           data-rows={rows.length}
           data-cols={cols.length}
         >
-          <title>{title}</title>
-          <rect x={0} y={0} width={W} height={H} fill="#ffffff" />
           <text x={4} y={15} fontSize={12} fontWeight={600} fill="#1d2430">
             {title}
           </text>
@@ -196,7 +191,7 @@ export function Heatmap({ title, chartId, rows, cols, values, xLabel, valueLabel
               </text>
             </g>
           )}
-        </svg>
+        </ChartSvg>
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 /** Overlaid line chart with axes, legend, a 'diverged' mark and a hover/keyboard read-out. All SVG (exportable). */
 import { type KeyboardEvent, type MouseEvent, useMemo, useState } from 'react';
+import { ChartSvg } from './ChartSvg';
 import { fmt, linear, log10 } from './scale';
 import { useWidth } from './useWidth';
 
@@ -29,7 +30,6 @@ export interface LineChartProps {
   intX?: boolean;
 }
 
-const FONT = 'system-ui, -apple-system, Segoe UI, Roboto, sans-serif';
 const CHAR_W = 6.6;
 
 export function LineChart({ title, xLabel, yLabel, series, logY, height = 260, yDomain, yFormat = fmt, chartId, intX }: LineChartProps) {
@@ -150,20 +150,14 @@ export function LineChart({ title, xLabel, yLabel, series, logY, height = 260, y
         onKeyDown={onKey}
         onBlur={() => setHover(null)}
       >
-        <svg
-          xmlns="http://www.w3.org/2000/svg"
+        <ChartSvg
           width={W}
           height={H}
-          viewBox={`0 0 ${W} ${H}`}
-          fontFamily={FONT}
-          fontSize={11}
-          role="img"
-          aria-label={`${title}: ${yLabel} against ${xLabel}`}
+          title={title}
+          label={`${title}: ${yLabel} against ${xLabel}`}
           onMouseMove={onMove}
           onMouseLeave={() => setHover(null)}
         >
-          <title>{title}</title>
-          <rect x={0} y={0} width={W} height={H} fill="#ffffff" />
           <text x={m.left} y={16} fontSize={13} fontWeight={600} fill="#1d2430">
             {title}
           </text>
@@ -247,7 +241,7 @@ export function LineChart({ title, xLabel, yLabel, series, logY, height = 260, y
               </g>
             </g>
           )}
-        </svg>
+        </ChartSvg>
       </div>
     </div>
   );
