@@ -200,6 +200,14 @@ async function main() {
           ratio: full / R.wallMs,
           cpuRatio: median(xs.map((x) => x.fullCpuMs)) / R.cpuMs,
           medianTestAcc: acc(xs[0].runs),
+          /** same run id, both finished: |test accuracy difference| (percentage points); training is chaotic, only the distribution is comparable */
+          accDiff: (() => {
+            const mine = new Map(res.reslab[0].runs.map((q) => [q.id, q.finalTestAcc]));
+            const d = xs[0].runs
+              .filter((x) => x.finalTestAcc !== null && mine.get(x.id) != null)
+              .map((x) => 100 * Math.abs(x.finalTestAcc - mine.get(x.id)));
+            return { runs: d.length, median: median(d), over10: d.filter((v) => v > 10).length };
+          })(),
           reslabTestAccSameRuns: acc(res.reslab[0].runs.filter((q) => xs[0].runs.some((x) => x.id === q.id))),
           diverged: xs[0].runs.filter((r) => r.status !== 'ok').length,
         };
@@ -232,7 +240,7 @@ function render(r) {
     if (p.name === 'tfjs-wasm') verdict = ` -> target >= 10x: ${p.ratio >= 10 ? 'met' : 'NOT met'}`;
     lines.push(
       `  ${p.label}: ${s(p.wallMs)} wall${ex}, ${s(p.cpuMs)} CPU; reslab is ${p.ratio.toFixed(2)}x faster (CPU ${p.cpuRatio.toFixed(2)}x)${verdict}`,
-      `    same training: median test accuracy ${pct(p.medianTestAcc)} (reslab on the same runs ${pct(p.reslabTestAccSameRuns)}), ${p.diverged} diverged`,
+      `    same training: median test accuracy ${pct(p.medianTestAcc)} (reslab on the same runs ${pct(p.reslabTestAccSameRuns)}), ${p.diverged} diverged; per run |difference| median ${p.accDiff.median === null ? '-' : p.accDiff.median.toFixed(1)} points, over 10 points in ${p.accDiff.over10} of ${p.accDiff.runs}`,
     );
   }
   lines.push(
