@@ -1,5 +1,5 @@
 import { gradAcc, record, type Tensor } from '../tensor.js';
-import { affineGrads, lineMean, lineVariance, normFrame } from './normalise.js';
+import { affineGrads, lineMean, lineVariance, normFrame } from './shared/normalise.js';
 
 export interface BatchNormState {
   runningMean: Tensor;

@@ -1,5 +1,5 @@
 import { gradAcc, record, type Tensor } from '../tensor.js';
-import { affineGrads, lineMean, lineVariance, normFrame } from './normalise.js';
+import { affineGrads, lineMean, lineVariance, normFrame } from './shared/normalise.js';
 
 /** Layer normalisation of each row of x (B x C): y = gamma * (x - mean) / sqrt(var + eps) + beta. Same in train and eval. */
 export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): Tensor {

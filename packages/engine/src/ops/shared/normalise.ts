@@ -3,7 +3,7 @@
  * y = gamma * xhat + beta over x (B x C), the mean and biased variance along one
  * line of x, and the gamma/beta gradients (column sums of dy * xhat and dy).
  */
-import { dims2, empty, gradAcc, type Tensor } from '../tensor.js';
+import { dims2, empty, gradAcc, type Tensor } from '../../tensor.js';
 
 /** Buffers of a normalisation and their float indices (pointer >> shift) into `x.b.f`. */
 export interface NormFrame {
