@@ -88,17 +88,23 @@ export function lineChart(
   );
   for (const s of series) {
     let d = '';
-    let pen = false;
+    let run: Array<[number, number]> = [];
+    const dots: Array<[number, number]> = [];
+    const flush = () => {
+      // NOTE: a point with no finite neighbour (e.g. a run evaluated once) is drawn as a dot, not lost.
+      if (run.length === 1) dots.push(run[0]);
+      else run.forEach(([x, y], i) => (d += `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`));
+      run = [];
+    };
     s.xs.forEach((x, i) => {
       const y = s.ys[i];
-      if (y === null || !Number.isFinite(y) || (o.logY && y <= 0)) {
-        pen = false;
-        return;
-      }
-      d += `${pen ? 'L' : 'M'}${px(x).toFixed(1)},${py(y).toFixed(1)}`;
-      pen = true;
+      if (y === null || !Number.isFinite(y) || (o.logY && y <= 0)) flush();
+      else run.push([px(x), py(y)]);
     });
+    flush();
     if (d) parts.push(`<path d="${d}" fill="none" stroke="${s.color}" stroke-width="1.6"><title>${esc(s.name)}</title></path>`);
+    for (const [x, y] of dots)
+      parts.push(`<circle cx="${x.toFixed(1)}" cy="${y.toFixed(1)}" r="2.5" fill="${s.color}"><title>${esc(s.name)}</title></circle>`);
   }
   parts.push('</svg>');
   return parts.join('');
