@@ -73,7 +73,7 @@ describe('rendering', () => {
     expect(sparkline([])).toBe('');
   });
 
-  it('line charts are plain SVG with no NaN and a path per series', () => {
+  it('line charts are plain SVG with no NaN, a path per connected run and a dot per isolated point', () => {
     const svg = lineChart(
       [
         { name: 'a', color: '#000', xs: [1, 2, 3], ys: [1, 0.5, 0.25] },
@@ -83,7 +83,9 @@ describe('rendering', () => {
     );
     expect(svg.startsWith('<svg')).toBe(true);
     expect(svg).not.toMatch(/NaN|undefined/);
-    expect(svg.match(/<path /g)?.length).toBe(2);
+    // series a is one connected run; series b's two points are separated by a gap, so each is a dot
+    expect(svg.match(/<path /g)?.length).toBe(1);
+    expect(svg.match(/<circle [^>]*fill="#f00"/g)?.length).toBe(2);
     expect(svg).toContain('t&lt;x&gt;');
   });
 
