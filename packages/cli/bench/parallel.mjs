@@ -14,7 +14,7 @@ const quick = argv.includes('--quick');
 const rounds = Number(get('rounds', quick ? '1' : '2'));
 const many = Number(get('workers', '2'));
 
-// 3 variants x 2 activations x 4 seeds = 24 runs (+ 1 fold check) at depth 24, 300 steps (quick: 2 seeds, 150 steps)
+// 3 variants x 3 activations x 4 seeds = 36 runs (+ 1 fold check) at depth 24, 300 steps (quick: 2 seeds, 150 steps)
 const STUDY = [
   'study',
   'skip',
@@ -23,7 +23,7 @@ const STUDY = [
   '--variants',
   'plain,post-1,post-2',
   '--act',
-  'relu,tanh',
+  'relu,tanh,sigmoid',
   '--seeds',
   quick ? '2' : '4',
   '--lr-grid',
@@ -76,7 +76,7 @@ const { jobCost } = await import('../dist/pool.js');
 const idle = median(runs[1].map((x) => x.wallMs / predictedWall(x, many, jobCost)));
 const result = {
   bench: 'parallel',
-  title: `parallel study: reslab study skip (${all[0].jobs} jobs: depth 24, plain/post-1/post-2 x relu/tanh x ${quick ? 2 : 4} seeds, MNIST 3000) --workers 1 vs --workers ${many}`,
+  title: `parallel study: reslab study skip (${all[0].jobs} jobs: depth 24, plain/post-1/post-2 x relu/tanh/sigmoid x ${quick ? 2 : 4} seeds, MNIST 3000) --workers 1 vs --workers ${many}`,
   rounds,
   cores: availableParallelism(),
   load: [load0, loadavg()].map((l) => l.map(r3)),

@@ -162,7 +162,7 @@ export function registerBench(program: Command): void {
         '(engine/step), small networks of the skip study vs TensorFlow.js (engine/small), memory over 10,000 steps (engine/memory), ' +
         '--workers 2 vs 1 (cli/parallel), relaxed vs plain SIMD end to end (cli/relaxed), and the skip study vs PyTorch and ' +
         'TensorFlow.js (e2e/run, needs python3-torch). Each script measures reslab and its peers in the same run, in several ' +
-        'processes interleaved; the full suite takes about 20 minutes, --quick a few.',
+        'processes interleaved; the full suite takes about 10 minutes on an idle 2-core machine, --quick about 2.',
     )
     .option('--quick', 'a short version of every benchmark (fewer processes, sizes and steps)')
     .option('--only <names>', 'run only the benchmarks whose name contains one of these (comma-separated, e.g. gemm,step)')
