@@ -93,7 +93,7 @@ export function lineChart(
     const flush = () => {
       // NOTE: a point with no finite neighbour (e.g. a run evaluated once) is drawn as a dot, not lost.
       if (run.length === 1) dots.push(run[0]);
-      else run.forEach(([x, y], i) => (d += `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`));
+      else d += run.map(([x, y], i) => `${i ? 'L' : 'M'}${x.toFixed(1)},${y.toFixed(1)}`).join('');
       run = [];
     };
     s.xs.forEach((x, i) => {
