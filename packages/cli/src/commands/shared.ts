@@ -1,14 +1,15 @@
 /** Pieces every command uses: output routing (--json keeps stdout for the JSON alone) and the study runner wiring. */
 import { basename } from 'node:path';
 import type { Budget, StudyData, StudyDef } from '@reslab/engine';
+import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
-import { hasOverrides, type OverrideFlags, overridesFromFlags } from '../options.js';
+import { addOverrideOptions, addRunOptions, hasOverrides, type OverrideFlags, overridesFromFlags } from '../options.js';
 import { chooseOutDir } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { type Colors, colorEnabled, colors } from '../render/color.js';
 import { renderLossCharts, renderProfiles, renderTable, renderVerdict } from '../render/text.js';
 import { loadStudyFolder, makePlan, runStudy, type StudyRunResult, shardPlan } from '../runner.js';
-import { type Shard, shardLabel } from '../shard.js';
+import { addShardOption, type Shard, shardLabel } from '../shard.js';
 
 export interface RunFlags {
   out?: string;
@@ -26,6 +27,14 @@ export function emit<T>(flags: { json?: boolean }, result: T, text: (r: T, c: Co
 
 export const commandLine = (): string =>
   ['reslab', ...process.argv.slice(2)].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ');
+
+/** The options `study` and `sweep` share: grid/budget overrides, run options, --shard, --no-charts, --quiet. */
+export function addStudyOptions(cmd: Command): Command {
+  addOverrideOptions(cmd);
+  addRunOptions(cmd);
+  addShardOption(cmd);
+  return cmd.option('--no-charts', 'no terminal loss charts').option('--quiet', 'no progress output on stderr');
+}
 
 export interface StudyFlags extends RunFlags, OverrideFlags {
   budget: Budget;

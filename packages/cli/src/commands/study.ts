@@ -1,8 +1,6 @@
 import { getStudy, STUDIES } from '@reslab/engine';
 import type { Command } from 'commander';
-import { addOverrideOptions, addRunOptions } from '../options.js';
-import { addShardOption } from '../shard.js';
-import { type StudyFlags, studyCommand } from './shared.js';
+import { addStudyOptions, type StudyFlags, studyCommand } from './shared.js';
 
 export function registerStudy(program: Command): void {
   const cmd = program
@@ -14,12 +12,7 @@ export function registerStudy(program: Command): void {
         'then print the tables, the gradient profiles, the algebra checks and a verdict computed from the numbers, and write ' +
         'results.jsonl, table.csv, runs.csv, summary.json, report.html and study.json to the output folder.',
     );
-  addOverrideOptions(cmd);
-  addRunOptions(cmd);
-  addShardOption(cmd);
-  cmd
-    .option('--no-charts', 'no terminal loss charts')
-    .option('--quiet', 'no progress output on stderr')
+  addStudyOptions(cmd)
     .addHelpText(
       'after',
       `

@@ -1,9 +1,7 @@
 import { parseStudyFile } from '@reslab/engine';
 import type { Command } from 'commander';
-import { addOverrideOptions, addRunOptions } from '../options.js';
 import { readJsonFile } from '../output.js';
-import { addShardOption } from '../shard.js';
-import { type StudyFlags, studyCommand } from './shared.js';
+import { addStudyOptions, type StudyFlags, studyCommand } from './shared.js';
 
 export function registerSweep(program: Command): void {
   const cmd = program
@@ -14,12 +12,7 @@ export function registerSweep(program: Command): void {
         'Grid keys are "variant" or model.<field>, train.<field>, data.<field>; the file is validated before anything runs.',
     )
     .option('--grid <file>', 'the study file (JSON)');
-  addOverrideOptions(cmd);
-  addRunOptions(cmd);
-  addShardOption(cmd);
-  cmd
-    .option('--no-charts', 'no terminal loss charts')
-    .option('--quiet', 'no progress output on stderr')
+  addStudyOptions(cmd)
     .addHelpText(
       'after',
       `
