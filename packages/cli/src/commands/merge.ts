@@ -11,9 +11,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { chooseOutDir, ensureWritableDir, RESULTS_FILE, readJsonLines, STUDY_FILE, writeJsonAtomic } from '../output.js';
 import { colorEnabled } from '../render/color.js';
-import { loadStudyFolder, makePlan, STUDY_FORMAT, type StudyFolder, writeOutputs } from '../runner.js';
+import { loadStudyFolder, makePlan, STUDY_FORMAT, type StudyFolder } from '../runner.js';
 import { shardLabel } from '../shard.js';
-import { commandLine, emit, renderStudy, type StudyCommandResult } from './shared.js';
+import { commandLine, emit, rebuildResult, renderStudy, type StudyCommandResult } from './shared.js';
 
 export interface MergeFlags {
   out?: string;
@@ -116,20 +116,9 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
     created: new Date().toISOString(),
   };
   writeJsonAtomic(join(outDir, STUDY_FILE), out);
-  const backend = records[0]?.backend ?? '-';
-  const { analysis, files } = writeOutputs(outDir, def, plan, records, { command: commandLine(), wallMs: null, workers: null, backend });
   return {
-    command: commandLine(),
-    study: def.name,
-    title: def.title,
-    question: def.question,
-    outDir,
-    files,
-    jobs: { total: plan.jobs.length, ran: 0, reused: records.length },
+    ...rebuildResult(outDir, def, plan, records),
     wallMs: 0,
-    workers: 0,
-    backend,
-    analysis,
     merged,
     missing,
   };

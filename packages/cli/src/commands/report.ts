@@ -3,8 +3,8 @@ import type { JobRecord } from '@reslab/engine';
 import type { Command } from 'commander';
 import { ensureWritableDir, RESULTS_FILE, readJsonLines, STUDY_FILE, writeJsonAtomic } from '../output.js';
 import { colorEnabled } from '../render/color.js';
-import { folderPlan, loadStudyFolder, writeOutputs } from '../runner.js';
-import { commandLine, emit, renderStudy, type StudyCommandResult } from './shared.js';
+import { folderPlan, loadStudyFolder } from '../runner.js';
+import { emit, rebuildResult, renderStudy } from './shared.js';
 
 export function registerReport(program: Command): void {
   program
@@ -31,26 +31,7 @@ export function registerReport(program: Command): void {
       const outDir = flags.out ? resolve(flags.out) : src;
       ensureWritableDir(outDir);
       if (outDir !== src) writeJsonAtomic(join(outDir, STUDY_FILE), folder);
-      const t0 = Date.now();
-      const { analysis, files } = writeOutputs(outDir, def, plan, records, {
-        command: commandLine(),
-        wallMs: null,
-        workers: null,
-        backend: records[0]?.backend ?? '-',
-      });
-      const result: StudyCommandResult = {
-        command: commandLine(),
-        study: def.name,
-        title: def.title,
-        question: def.question,
-        outDir,
-        files,
-        jobs: { total: plan.jobs.length, ran: 0, reused: records.length },
-        wallMs: Date.now() - t0,
-        workers: 0,
-        backend: records[0]?.backend ?? '-',
-        analysis,
-      };
+      const result = rebuildResult(outDir, def, plan, records);
       emit(flags, result, (r, c) => renderStudy(r, c, flags.charts !== false && colorEnabled(process.stdout)));
     });
 }

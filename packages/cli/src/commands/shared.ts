@@ -1,6 +1,6 @@
 /** Pieces every command uses: output routing (--json keeps stdout for the JSON alone) and the study runner wiring. */
 import { basename } from 'node:path';
-import type { Budget, StudyData, StudyDef } from '@reslab/engine';
+import type { Budget, JobRecord, Plan, StudyData, StudyDef } from '@reslab/engine';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { addOverrideOptions, addRunOptions, hasOverrides, type OverrideFlags, overridesFromFlags } from '../options.js';
@@ -8,7 +8,7 @@ import { chooseOutDir } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { type Colors, colorEnabled, colors } from '../render/color.js';
 import { renderLossCharts, renderProfiles, renderTable, renderVerdict } from '../render/text.js';
-import { loadStudyFolder, makePlan, runStudy, type StudyRunResult, shardPlan } from '../runner.js';
+import { loadStudyFolder, makePlan, runStudy, type StudyRunResult, shardPlan, writeOutputs } from '../runner.js';
 import { addShardOption, type Shard, shardLabel } from '../shard.js';
 
 export interface RunFlags {
@@ -155,6 +155,26 @@ export async function studyCommand(
     ...(shard ? { shard: { ...shard, planJobs: res.planJobs } } : {}),
   };
   emit(flags, result, (r, c) => renderStudy(r, c, flags.charts !== false && colorEnabled(process.stdout)));
+}
+
+/** Rebuild a folder's analysis and output files from saved records (no run): what `report` and `merge` print. */
+export function rebuildResult(outDir: string, def: StudyDef | StudyData, plan: Plan, records: JobRecord[]): StudyCommandResult {
+  const t0 = Date.now();
+  const backend = records[0]?.backend ?? '-';
+  const { analysis, files } = writeOutputs(outDir, def, plan, records, { command: commandLine(), wallMs: null, workers: null, backend });
+  return {
+    command: commandLine(),
+    study: def.name,
+    title: def.title,
+    question: def.question,
+    outDir,
+    files,
+    jobs: { total: plan.jobs.length, ran: 0, reused: records.length },
+    wallMs: Date.now() - t0,
+    workers: 0,
+    backend,
+    analysis,
+  };
 }
 
 export function renderStudy(r: StudyCommandResult, c: Colors, charts: boolean): string {
