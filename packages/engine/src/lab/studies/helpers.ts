@@ -1,7 +1,7 @@
 /** Small pieces the study hooks share: finding cells, comparing two cells against their seed ranges, pivot tables. */
 import type { Analysis, CellSummary, Table } from '../analyze.js';
 import { fmt } from '../stats.js';
-import type { Value } from '../study.js';
+import type { ResolvedStudy, Value } from '../study.js';
 
 /** The cell whose values match `where` on the given axes. */
 export const findCell = (a: Analysis, where: Record<string, Value>): CellSummary | undefined =>
@@ -68,4 +68,20 @@ export function pivot(
     rows: rowValues.map((r) => [String(r), ...colValues.map((col) => cell(findCell(a, { [rowAxis]: r, [colAxis]: col })))]),
     note,
   };
+}
+
+/**
+ * Every combination of the grid axes other than `key` (one empty combination when there are none),
+ * each with a readable label such as 'depth 16, activation relu': one comparison block per combination.
+ */
+export function otherAxisCombos(grid: ResolvedStudy['grid'], key: string): Array<{ combo: Record<string, Value>; where: string }> {
+  const combos = grid
+    .filter((g) => g.key !== key)
+    .reduce<Array<Record<string, Value>>>((acc, g) => acc.flatMap((c) => g.values.map((v) => ({ ...c, [g.key]: v }))), [{}]);
+  return combos.map((combo) => ({
+    combo,
+    where: Object.entries(combo)
+      .map(([k, v]) => `${k.replace(/^(model|train|data)\./, '')} ${v}`)
+      .join(', '),
+  }));
 }

@@ -4,7 +4,7 @@
  */
 import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
 import type { StudyDef, Value } from '../study.js';
-import { compareAcc, errorText, findCell, lossText } from './helpers.js';
+import { compareAcc, errorText, findCell, lossText, otherAxisCombos } from './helpers.js';
 
 /** The designs: name -> settings, unit equation, CIFAR-10 test error of ResNet-110 in He et al. 2016 Table 2. */
 export const PLACEMENT_DESIGNS: Record<string, { set: Record<string, Value>; unit: string; paper: number }> = {
@@ -81,16 +81,7 @@ export const placementStudy: StudyDef = {
   layout: { tables: null, rows: ['design'] },
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const names = (ctx.study.grid.find((g) => g.key === 'design')?.values ?? []).map(String);
-    const others = ctx.study.grid.filter((g) => g.key !== 'design');
-    // one comparison block per combination of the other axes (normally none)
-    const combos: Array<Record<string, Value>> = others.reduce<Array<Record<string, Value>>>(
-      (acc, g) => acc.flatMap((c) => g.values.map((v) => ({ ...c, [g.key]: v }))),
-      [{}],
-    );
-    for (const combo of combos) {
-      const where = Object.entries(combo)
-        .map(([k, v]) => `${k.replace(/^(model|train|data)\./, '')} ${v}`)
-        .join(', ');
+    for (const { combo, where } of otherAxisCombos(ctx.study.grid, 'design')) {
       const cell = (n: string): CellSummary | undefined => findCell(a, { design: n, ...combo });
       const orig = cell('original');
       a.tables.push({

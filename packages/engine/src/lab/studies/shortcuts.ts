@@ -2,8 +2,8 @@
  * What goes on the shortcut? Identity vs the alternatives of He et al. 2016 (Identity Mappings), Fig. 2 / Table 1.
  */
 import type { Analysis, AnalysisContext } from '../analyze.js';
-import type { StudyDef, Value } from '../study.js';
-import { compareAcc, errorText, findCell, lossText } from './helpers.js';
+import type { StudyDef } from '../study.js';
+import { compareAcc, errorText, findCell, lossText, otherAxisCombos } from './helpers.js';
 
 /** shortcut -> the block it makes and He et al. 2016 Table 1 (ResNet-110, CIFAR-10 test error %). */
 export const SHORTCUT_ROWS: Record<string, { unit: string; paper: string }> = {
@@ -55,15 +55,7 @@ export const shortcutsStudy: StudyDef = {
   layout: { tables: null, rows: ['model.shortcut'] },
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const kinds = (ctx.study.grid.find((g) => g.key === 'model.shortcut')?.values ?? []).map(String);
-    const others = ctx.study.grid.filter((g) => g.key !== 'model.shortcut');
-    const combos = others.reduce<Array<Record<string, Value>>>(
-      (acc, g) => acc.flatMap((c) => g.values.map((v) => ({ ...c, [g.key]: v }))),
-      [{}],
-    );
-    for (const combo of combos) {
-      const where = Object.entries(combo)
-        .map(([k, v]) => `${k.replace(/^(model|train|data)\./, '')} ${v}`)
-        .join(', ');
+    for (const { combo, where } of otherAxisCombos(ctx.study.grid, 'model.shortcut')) {
       const cell = (k: string) => findCell(a, { 'model.shortcut': k, ...combo });
       const id = cell('identity');
       const cmp = kinds.filter((k) => k !== 'identity' && cell(k)?.runs && id?.runs).map((k) => [k, compareAcc(cell(k)!, id!)] as const);
