@@ -219,9 +219,18 @@ describe('bad input: one line on stderr, exit 2, no stack trace', () => {
       /permission denied/,
     ]);
 
+  // Under /proc nothing can be created (even as root), and Node 20's recursive mkdir loops there forever:
+  // the CLI must still answer at once.
+  if (existsSync('/proc/self'))
+    cases.push([
+      'uncreatable --out (under /proc)',
+      ['study', 'skip', '--depth', '2', '--act', 'relu', '--variants', 'plain', '--seeds', '1', '--out', '/proc/reslab-x/y'],
+      /cannot write to output folder '\/proc\/reslab-x\/y'/,
+    ]);
+
   for (const [name, args, msg] of cases) {
     it(name, () => {
-      const r = reslab(args, { cwd: dir });
+      const r = reslab(args, { cwd: dir, timeoutMs: 30_000 });
       expect(r.code, r.stderr).toBe(2);
       expect(r.stdout).toBe('');
       const lines = r.stderr.split('\n').filter((l) => l.trim());

@@ -17,9 +17,14 @@ export interface Run {
 const env = (extra: Record<string, string> = {}) => ({ ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...extra });
 
 /** Run the built CLI as a subprocess (no TTY: plain progress lines, no colour). */
-export function reslab(args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Run {
+export function reslab(args: string[], opts: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Run {
   if (!existsSync(DIST)) throw new Error(`build the CLI first (npm run build): ${DIST} is missing`);
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: opts.cwd ?? tmp(), env: env(opts.env), encoding: 'utf8', timeout: 120_000 });
+  const r = spawnSync(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? tmp(),
+    env: env(opts.env),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 120_000,
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

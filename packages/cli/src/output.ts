@@ -4,8 +4,8 @@
  * write call; a torn last line from a crash is ignored when reading), and the
  * default folder name.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from './errors.js';
 
 export const RESULTS_FILE = 'results.jsonl';
@@ -29,17 +29,45 @@ export function chooseOutDir(out: string | undefined, name: string): string {
   return dir;
 }
 
+/**
+ * Create a folder and its missing parents one level at a time. Not `mkdirSync(dir, { recursive: true })`: under
+ * pseudo file systems such as /proc, Node 20's recursive mkdir loops forever instead of failing. A level that
+ * another process (a parallel shard) creates at the same moment is fine.
+ */
+function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  for (let p = resolve(dir); !existsSync(p); p = dirname(p)) {
+    missing.push(p);
+    if (dirname(p) === p) break;
+  }
+  for (const p of missing.reverse()) {
+    try {
+      mkdirSync(p);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !statSync(p).isDirectory()) throw e;
+    }
+  }
+}
+
 /** Create the folder and prove it is writable, or fail with one clear line (exit 2). */
 export function ensureWritableDir(dir: string, flag = '--out'): void {
   const probe = join(dir, `.reslab-probe-${process.pid}`);
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     writeFileSync(probe, '');
     unlinkSync(probe);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? 'error';
     const why =
-      code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code;
+      code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'ENOTDIR' || code === 'EEXIST'
+          ? 'a file is in the way'
+          : code === 'EROFS'
+            ? 'read-only file system'
+            : code === 'ENOENT'
+              ? 'this file system does not allow creating it'
+              : code;
     throw new UsageError(`cannot write to output folder '${dir}' (${why}): choose a writable folder with ${flag}`);
   }
 }
