@@ -28,14 +28,19 @@ export interface PoolOptions extends PoolEvents {
   workerUrl?: URL;
 }
 
-/** Relative cost of a job: steps x batch x (input projection + hidden layers) per example. */
+/**
+ * Relative cost of a job: steps x batch x multiply-adds per example (input projection, hidden layers, projection
+ * shortcuts). Longest first only balances the workers if the estimate ranks the jobs right: a projection-shortcut
+ * job costs up to twice a plain one, and the pool would otherwise leave it for last, alone on one worker.
+ */
 export function jobCost(job: Job): number {
   const { model, train, data } = job.spec;
   const inputDim = data.name === 'mnist' ? 784 : 2;
   const nTrain = Math.round(data.size * data.trainRatio);
   const stepsPerEpoch = Math.max(1, Math.ceil(nTrain / train.batchSize));
   const steps = train.maxSteps > 0 ? Math.min(train.maxSteps, train.epochs * stepsPerEpoch) : train.epochs * stepsPerEpoch;
-  const perExample = model.width * (inputDim + 10) + model.depth * model.width * model.width;
+  const projections = model.block !== 'plain' && model.shortcut === 'projection' ? Math.floor(model.depth / model.skip) : 0;
+  const perExample = model.width * (inputDim + 10) + (model.depth + projections) * model.width * model.width;
   const mult = job.kind === 'twin' ? 2 : job.kind === 'fold' && !job.trained ? 0.01 : 1;
   return Math.max(1, steps * train.batchSize * perExample * mult);
 }

@@ -1,12 +1,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skipStudy } from '@reslab/engine';
+import { expandStudy, skipStudy } from '@reslab/engine';
 import { CommanderError, InvalidArgumentError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor, UsageError } from '../src/errors.js';
 import { enumListParser, intListParser, overridesFromFlags, variantListParser } from '../src/options.js';
 import { appendJsonLine, ensureWritableDir, readJsonLines, writeAtomic } from '../src/output.js';
+import { jobCost } from '../src/pool.js';
 import { formatDuration } from '../src/progress.js';
 import { lineChart } from '../src/render/html.js';
 import { sparkline } from '../src/render/text.js';
@@ -64,6 +65,24 @@ describe('results files', () => {
     expect(() => readJsonLines(f)).toThrow(/line 2 is not valid JSON/);
     writeFileSync(join(dir, 'file'), '');
     expect(() => ensureWritableDir(join(dir, 'file', 'sub'))).toThrow(/cannot write to output folder/);
+  });
+});
+
+describe('pool schedule', () => {
+  it('ranks jobs by cost: deeper costs more, a projection shortcut adds its matrices', () => {
+    const jobs = expandStudy(skipStudy).jobs;
+    const train = (variant: string, depth: number) => {
+      const j = jobs.find((x) => x.kind === 'train' && x.cell.variant === variant && x.cell['model.depth'] === depth);
+      if (!j) throw new Error(`no ${variant} d${depth} job`);
+      return jobCost(j);
+    };
+    expect(train('post-2', 48)).toBeGreaterThan(1.5 * train('post-2', 24));
+    const fold = jobs.find((x) => x.kind === 'fold');
+    expect(fold?.spec.model.shortcut).toBe('projection');
+    // the same job with an identity shortcut: one width x width matrix per block less
+    const identity = { ...fold!, spec: { ...fold!.spec, model: { ...fold!.spec.model, shortcut: 'identity' as const } } };
+    const { depth, width } = fold!.spec.model;
+    expect(jobCost(fold!) / jobCost(identity)).toBeCloseTo(1 + (depth * width * width) / (width * (784 + 10) + depth * width * width), 6);
   });
 });
 

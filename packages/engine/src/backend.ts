@@ -126,6 +126,10 @@ export class Backend {
     this.persistentTop = mark;
     this.resetArena();
   }
+  /** Free everything (persistent region included): the backend is as new, apart from its capacity. */
+  clear(): void {
+    this.release(this.base);
+  }
   /** bytes in use (persistent + arena) and capacity, for diagnostics. */
   usage(): { persistent: number; arena: number; capacity: number } {
     return { persistent: this.persistentTop - this.base, arena: this.top - this.persistentTop, capacity: this.mem.size() };
@@ -196,4 +200,27 @@ export async function createBackend(kind: BackendKind = 'wasm'): Promise<Backend
     return b;
   }
   throw new Error(`unknown backend '${kind}': use wasm, js or js64`);
+}
+
+const idle = new Map<BackendKind, Backend[]>();
+
+/**
+ * Run `fn` on a backend of this kind that is reused across calls in this thread (cleared before and after),
+ * instead of a fresh one each time. A fresh wasm backend is a new WebAssembly.Memory of tens of MB; making one
+ * per job churned external memory and made V8 start a full (concurrently marked) GC for nearly every job, work
+ * that took the second core away from the other worker. Concurrent calls get separate backends. Results do not
+ * change: allocation restarts at the same address, parameters are zero-filled, and kernels write before they read.
+ */
+export async function withBackend<T>(kind: BackendKind, fn: (b: Backend) => Promise<T>): Promise<T> {
+  const b = idle.get(kind)?.pop() ?? (await createBackend(kind));
+  b.clear();
+  try {
+    return await fn(b);
+  } finally {
+    b.clear();
+    let free = idle.get(kind);
+    if (!free) idle.set(kind, (free = []));
+    // NOTE: keep at most two idle backends per kind (one per concurrent caller seen so far is enough to avoid churn)
+    if (free.length < 2) free.push(b);
+  }
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createBackend, withBackend } from '../src/backend.js';
 import type { LayerStats } from '../src/events.js';
 import {
   analyzeStudy,
@@ -19,6 +20,7 @@ import {
   twinTolerance,
 } from '../src/lab/index.js';
 import { SpecError } from '../src/spec.js';
+import { train } from '../src/train/trainer.js';
 
 const tiny: StudyData = parseStudyFile({
   name: 'tiny',
@@ -245,5 +247,58 @@ describe('running jobs (js backend, tiny)', () => {
     expect(again.result!.history.map((h) => h.trainLoss)).toEqual(t.result!.history.map((h) => h.trainLoss));
     const a = analyzeStudy(def, plan.study, recs, plan.jobs.length);
     expect(a.checks.map((c) => c.ok)).toEqual([true, true, true]);
+  });
+});
+
+describe('jobs share one backend per thread (wasm)', () => {
+  const def = parseStudyFile({
+    name: 'reuse',
+    base: {
+      model: { width: 16, depth: 4 },
+      train: { maxSteps: 15, epochs: 100, evalEvery: 5, batchSize: 16 },
+      data: { name: 'moons', size: 200 },
+    },
+    grid: { variant: ['post-2', 'preact-2'], 'model.activation': ['relu', 'tanh'] },
+    seeds: 1,
+    lrGrid: [0.01],
+  });
+  const losses = (r: { history: { trainLoss: number; testLoss: number }[] }) => r.history.flatMap((h) => [h.trainLoss, h.testLoss]);
+
+  it('a job on a reused backend whose memory is all NaN gives the same numbers as on a fresh backend', async () => {
+    const jobs = expandStudy(def).jobs.filter((j): j is TrainJob => j.kind === 'train');
+    expect(jobs.length).toBe(4);
+    for (const job of jobs) {
+      const fresh = await train(job.spec, { backend: await createBackend('wasm') });
+      // dirty the backend the next job will get: every byte past the kernels' statics is NaN
+      await withBackend('wasm', async (b) => {
+        const p = b.alloc(0);
+        b.alloc(((b.usage().capacity - p) >> 2) - 16);
+        b.f.fill(Number.NaN, p >> 2);
+      });
+      const rec = await runJob(job, { study: 'reuse', backend: 'wasm' });
+      expect(rec.error).toBeUndefined();
+      expect(losses(rec.result!)).toEqual(losses(fresh));
+      expect(losses(fresh).every(Number.isFinite)).toBe(true);
+    }
+  });
+
+  it('concurrent callers get separate backends, each cleared before use', async () => {
+    const seen: unknown[] = [];
+    await Promise.all(
+      [0, 1].map((i) =>
+        withBackend('wasm', async (b) => {
+          expect(b.usage().persistent).toBe(0);
+          seen.push(b);
+          b.allocPersistent(100 + i);
+          await new Promise((r) => setTimeout(r, 5));
+          expect(b.usage().persistent).toBeGreaterThanOrEqual(400);
+        }),
+      ),
+    );
+    expect(seen[0]).not.toBe(seen[1]);
+    await withBackend('wasm', async (b) => {
+      expect(seen).toContain(b);
+      expect(b.usage()).toMatchObject({ persistent: 0, arena: 0 });
+    });
   });
 });

@@ -4,7 +4,7 @@
  * and seed only (not on which worker ran it, or what ran before). A diverged
  * run is a result; an engine error in one job is recorded on its record.
  */
-import { type Backend, type BackendKind, createBackend } from '../backend.js';
+import { type Backend, type BackendKind, withBackend } from '../backend.js';
 import { loadCheckpoint, saveCheckpoint } from '../checkpoint.js';
 import { type Dataset, loadDataset } from '../data/index.js';
 import type { RunEvent, RunResult } from '../events.js';
@@ -51,9 +51,10 @@ export function datasetFor(spec: RunSpec): Promise<Dataset> {
  */
 export async function measureFold(model: Model, x: ArrayLike<number>): Promise<FoldMeasure> {
   const r = foldCheck(model, x);
-  const b64 = await createBackend('js64');
-  const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
-  const r64 = foldCheck(m64, x);
+  const r64 = await withBackend('js64', async (b64) => {
+    const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
+    return foldCheck(m64, x);
+  });
   let maxAbsOutput = 0;
   let roundingError = 0;
   for (let i = 0; i < r.original.length; i++) {
@@ -197,18 +198,19 @@ async function runTwin(job: CheckJob, b: Backend, ds: Dataset, o: RunJobOptions,
 /** Run one job to its record. */
 export async function runJob(job: Job, o: RunJobOptions): Promise<JobRecord> {
   const t0 = performance.now();
-  const b = await createBackend(o.backend ?? 'wasm');
-  const rec = baseRecord(job, o.study, b.kind);
-  try {
-    const ds = await datasetFor(job.spec);
-    if (job.kind === 'train' && job.probe) await runProbeJob(job, job.probe, b, ds, o, rec);
-    else if (job.kind === 'train') await runTrain(job, b, ds, o, rec);
-    else if (job.kind === 'fold') await runFold(job, b, ds, o, rec);
-    else await runTwin(job, b, ds, o, rec);
-  } catch (e) {
-    if (o.signal?.aborted) throw e;
-    rec.error = e instanceof Error ? e.message : String(e);
-  }
-  rec.timeMs = performance.now() - t0;
-  return rec;
+  return withBackend(o.backend ?? 'wasm', async (b) => {
+    const rec = baseRecord(job, o.study, b.kind);
+    try {
+      const ds = await datasetFor(job.spec);
+      if (job.kind === 'train' && job.probe) await runProbeJob(job, job.probe, b, ds, o, rec);
+      else if (job.kind === 'train') await runTrain(job, b, ds, o, rec);
+      else if (job.kind === 'fold') await runFold(job, b, ds, o, rec);
+      else await runTwin(job, b, ds, o, rec);
+    } catch (e) {
+      if (o.signal?.aborted) throw e;
+      rec.error = e instanceof Error ? e.message : String(e);
+    }
+    rec.timeMs = performance.now() - t0;
+    return rec;
+  });
 }
