@@ -6,7 +6,7 @@
 // timed on their own), kernel calls per step and JS bytes allocated per step.
 //
 //   node bench/small.mjs [--rounds 3] [--quick] [--json] [--only reslab,tfjs-wasm]   (needs npm run build)
-import { PerformanceObserver } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms } from './lib.mjs';
 
@@ -37,19 +37,29 @@ function data() {
   return { x: new Float32Array(B * IN).map(r), y: new Int32Array(B).map(() => Math.floor(r() * OUT)) };
 }
 
-/** JS bytes allocated per call of fn: heap growth over n calls with a large young generation, and the GCs seen meanwhile. */
-function jsBytesPerCall(fn, n) {
-  let gcs = 0;
-  const obs = new PerformanceObserver((list) => {
-    gcs += list.getEntries().length;
+/**
+ * JS bytes allocated per call of fn, short-lived objects included: V8's sampling heap profiler (every 64 bytes on
+ * average) with the objects later freed by a minor or major GC kept in the profile. Heap growth would miss them.
+ */
+async function jsBytesPerCall(fn, n) {
+  const session = new Session();
+  session.connect();
+  await session.post('HeapProfiler.enable');
+  await session.post('HeapProfiler.startSampling', {
+    samplingInterval: 64,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
   });
-  obs.observe({ entryTypes: ['gc'] });
-  globalThis.gc?.();
-  const h0 = process.memoryUsage().heapUsed;
   for (let i = 0; i < n; i++) fn();
-  const h1 = process.memoryUsage().heapUsed;
-  obs.disconnect();
-  return { bytes: Math.max(0, (h1 - h0) / n), gcs };
+  const { profile } = await session.post('HeapProfiler.stopSampling');
+  session.disconnect();
+  let bytes = 0;
+  const walk = (node) => {
+    bytes += node.selfSize;
+    for (const c of node.children) walk(c);
+  };
+  walk(profile.head);
+  return { bytes: bytes / n };
 }
 
 async function reslab(cfgs, minMs) {
@@ -91,7 +101,7 @@ async function reslab(cfgs, minMs) {
     Object.assign(b.k, saved);
     const gemms = recordGemms(b, step);
     const lb = gemmLowerBound(b, gemms);
-    const alloc = jsBytesPerCall(step, 200);
+    const alloc = await jsBytesPerCall(step, 500);
     rows.push({
       ...c,
       ms,
@@ -100,7 +110,6 @@ async function reslab(cfgs, minMs) {
       gemmCalls: lb.calls,
       kernelCalls: kcalls,
       jsBytesPerStep: alloc.bytes,
-      gcs: alloc.gcs,
     });
     b.release(mark);
   }

@@ -40,6 +40,14 @@ export class Backend {
   i32!: Int32Array;
   /** the autograd tape of the current step (see tensor.ts) */
   tape: Tensor[] = [];
+  /**
+   * Op records reused from step to step (see `reuseNode` in tensor.ts): the n-th op of a step takes the n-th
+   * record of the previous step. `nodeCount` restarts with the arena.
+   */
+  readonly nodes: object[] = [];
+  nodeCount = 0;
+  /** nodeCount at each arena mark handed out by arenaTop(), restored with the mark */
+  private readonly nodeMarks = new Map<number, number>();
   /** wasm: the relaxed-SIMD build of the core is in use (fused multiply-add in gemm) */
   relaxedSimd = false;
   private base: number;
@@ -108,14 +116,20 @@ export class Backend {
   resetArena(): void {
     this.top = this.persistentTop;
     this.tape.length = 0;
+    this.nodeCount = 0;
   }
   /** The arena's current top, to restore with `arenaRestore` (scratch work inside a step). */
   arenaTop(): number {
+    // NOTE: marks are arena addresses, the same ones step after step, so this map stays small.
+    if (this.nodeMarks.size > 64) this.nodeMarks.clear();
+    this.nodeMarks.set(this.top, this.nodeCount);
     return this.top;
   }
   arenaRestore(top: number): void {
     if (top < this.persistentTop || top > this.top) throw new Error(`arenaRestore: invalid mark ${top}`);
     this.top = top;
+    const n = this.nodeMarks.get(top);
+    if (n !== undefined && n < this.nodeCount) this.nodeCount = n;
   }
   /** A mark of the persistent region, to `release` later (frees a model and its optimizer). */
   mark(): number {
@@ -129,6 +143,8 @@ export class Backend {
   /** Free everything (persistent region included): the backend is as new, apart from its capacity. */
   clear(): void {
     this.release(this.base);
+    this.nodes.length = 0;
+    this.nodeMarks.clear();
   }
   /** bytes in use (persistent + arena) and capacity, for diagnostics. */
   usage(): { persistent: number; arena: number; capacity: number } {
@@ -218,8 +234,8 @@ export async function withBackend<T>(kind: BackendKind, fn: (b: Backend) => Prom
     return await fn(b);
   } finally {
     b.clear();
-    let free = idle.get(kind);
-    if (!free) idle.set(kind, (free = []));
+    const free = idle.get(kind) ?? [];
+    idle.set(kind, free);
     // NOTE: keep at most two idle backends per kind (one per concurrent caller seen so far is enough to avoid churn)
     if (free.length < 2) free.push(b);
   }

@@ -2,8 +2,11 @@
  * Tensor + reverse-mode autograd on a tape (micrograd style, on raw memory).
  *
  * A tensor is a shape and a byte pointer into its backend's memory. Ops record
- * their output on the backend's tape with a closure that reads `y.grad` and
- * adds into the inputs' gradients. Gradients accumulate (+=): a tensor used
+ * their output on the backend's tape with a backward function that reads
+ * `y.grad` and adds into the inputs' gradients. The ops a training step runs
+ * keep their records (inputs, output tensors, bound backward) in an OpNode that
+ * the same op reuses the next step (`reuseNode`): after warm-up a step creates
+ * no JS objects. Gradients accumulate (+=): a tensor used
  * twice (fan-out, i.e. a skip connection) receives the sum of both paths.
  * Non-parameter gradients live in the step arena and are allocated lazily;
  * a parameter's gradient lives next to it in the persistent region.
@@ -24,7 +27,11 @@ export function noGrad<T>(fn: () => T): T {
 }
 export const isGradEnabled = (): boolean => gradEnabled;
 
-export const numel = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i];
+  return n;
+}
 
 export class Tensor {
   /** byte pointer of the gradient (0 = none yet) */
@@ -34,15 +41,31 @@ export class Tensor {
   backwardFn: (() => void) | null = null;
   /** set on parameters: data and grad are persistent, never adopted */
   isParam = false;
-  readonly size: number;
+  /** element count; shape, ptr and size change only when an op reuses this object for a later step (`retarget`) */
+  size: number;
 
   constructor(
     readonly b: Backend,
-    readonly shape: readonly number[],
-    readonly ptr: Ptr,
+    public shape: readonly number[],
+    public ptr: Ptr,
     public requiresGrad = false,
   ) {
     this.size = numel(shape);
+  }
+
+  /**
+   * Reuse this object for a new arena tensor of `shape` (fresh memory, no gradient, off the tape). Only ops do
+   * this, through their reused records (see `reuseNode`): the old contents were already dead.
+   */
+  retarget(shape: readonly number[]): this {
+    this.shape = shape;
+    this.size = numel(shape);
+    this.ptr = this.b.alloc(this.size);
+    this.grad = 0;
+    this.gradReady = false;
+    this.backwardFn = null;
+    this.requiresGrad = false;
+    return this;
   }
 
   /** A copy of the values as plain numbers. */
@@ -138,16 +161,65 @@ export function passGrad(t: Tensor, p: Ptr): void {
   t.b.k.axpby(1, p, acc, t.grad, t.size);
 }
 
-/** Record `y` on the tape if any input needs a gradient; `fn` reads y.grad. */
-export function record(y: Tensor, inputs: readonly Tensor[], fn: () => void): Tensor {
+/** Record `y` on the tape if any input (a, b, c; null = none) needs a gradient; `fn` reads y.grad. */
+export function record(y: Tensor, fn: () => void, a: Tensor, b: Tensor | null = null, c: Tensor | null = null): Tensor {
   if (!gradEnabled) return y;
-  let need = false;
-  for (const x of inputs) if (x.requiresGrad) need = true;
-  if (!need) return y;
+  if (!a.requiresGrad && !b?.requiresGrad && !c?.requiresGrad) return y;
   y.requiresGrad = true;
   y.backwardFn = fn;
   y.b.tape.push(y);
   return y;
+}
+
+/** `record` for an op with any number of inputs. */
+export function recordList(y: Tensor, fn: () => void, inputs: readonly Tensor[]): Tensor {
+  if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return y;
+  y.requiresGrad = true;
+  y.backwardFn = fn;
+  y.b.tape.push(y);
+  return y;
+}
+
+/**
+ * An op's record that lives on from step to step, so that a training step allocates no JS objects: the op keeps
+ * its inputs and settings in fields, its outputs in tensors it retargets each step, and its backward as a method
+ * (`backwardFn` is bound once).
+ */
+export abstract class OpNode {
+  readonly backwardFn: () => void = () => this.backward();
+  abstract backward(): void;
+}
+
+/**
+ * The record for the backend's next op: the one the op in the same position used last step if it was of the same
+ * kind, else a new one. The previous step's tensors were dead from the arena reset on, so reusing their objects
+ * is safe; the position restarts with the arena (resetArena, arenaRestore).
+ */
+export function reuseNode<T extends OpNode>(b: Backend, Kind: new (b: Backend) => T): T {
+  const i = b.nodeCount++;
+  const n = b.nodes[i];
+  if (n instanceof Kind) return n;
+  const fresh = new Kind(b);
+  b.nodes[i] = fresh;
+  return fresh;
+}
+
+/** [r, c], the same array as `prev` when it already says so (no allocation in the steady state). */
+export function shape2(prev: readonly number[], r: number, c: number): readonly number[] {
+  return prev.length === 2 && prev[0] === r && prev[1] === c ? prev : [r, c];
+}
+
+/** rows of a 2-D tensor (a 1-D tensor is one row); see dims2 */
+export function rows2(op: string, t: Tensor): number {
+  if (t.shape.length === 2) return t.shape[0];
+  if (t.shape.length === 1) return 1;
+  throw new Error(`${op}: expected a 2-D tensor, got shape [${t.shape}]`);
+}
+/** columns of a 2-D tensor (a 1-D tensor is one row); see dims2 */
+export function cols2(op: string, t: Tensor): number {
+  if (t.shape.length === 2) return t.shape[1];
+  if (t.shape.length === 1) return t.shape[0];
+  throw new Error(`${op}: expected a 2-D tensor, got shape [${t.shape}]`);
 }
 
 export function sameShape(op: string, a: Tensor, b: Tensor): void {

@@ -72,8 +72,9 @@ export class Model extends Module {
     const sp = this.spec;
     let h = this.inLayer.forward(x);
     if (sp.block !== 'preact' && sp.dropout > 0) h = dropout(h, sp.dropout, this.rng, this.training);
-    if (this.blockOrder) for (const i of this.blockOrder) h = this.blocks[i].forward(h);
-    else for (const b of this.blocks) h = b.forward(h);
+    const order = this.blockOrder;
+    const n = order ? order.length : this.blocks.length;
+    for (let i = 0; i < n; i++) h = this.blocks[order ? order[i] : i].forward(h);
     if (sp.block === 'preact') {
       if (this.finalNorm) h = this.finalNorm.forward(h);
       h = activation(h, this.act, sp.slope);

@@ -6,11 +6,16 @@ export function add(a: Tensor, b: Tensor): Tensor {
   const be = a.b;
   const y = empty(be, a.shape);
   be.k.residualAdd(a.ptr, b.ptr, 1, y.ptr, y.size);
-  return record(y, [a, b], () => {
-    if (b.requiresGrad) {
-      const acc = gradAcc(b);
-      be.k.axpby(1, y.grad, acc, b.grad, y.size);
-    }
-    if (a.requiresGrad) passGrad(a, y.grad);
-  });
+  return record(
+    y,
+    () => {
+      if (b.requiresGrad) {
+        const acc = gradAcc(b);
+        be.k.axpby(1, y.grad, acc, b.grad, y.size);
+      }
+      if (a.requiresGrad) passGrad(a, y.grad);
+    },
+    a,
+    b,
+  );
 }

@@ -43,21 +43,27 @@ export function batchNorm(x: Tensor, gamma: Tensor, beta: Tensor, st: BatchNormS
       f[Y + k] = f[G + j] * h + f[Bt + j];
     }
   }
-  return record(y, [x, gamma, beta], () => {
-    const { sd, sdh } = affineGrads(y, gamma, beta, frame);
-    if (!x.requiresGrad) return;
-    const accX = gradAcc(x);
-    const f = be.f;
-    const D = y.grad >> s;
-    const DX = x.grad >> s;
-    for (let j = 0; j < C; j++) {
-      const c = f[G + j] * f[IV + j];
-      for (let i = 0; i < B; i++) {
-        const k = i * C + j;
-        // training: the batch statistics depend on x too
-        const g = training ? (c * (B * f[D + k] - sd[j] - f[XH + k] * sdh[j])) / B : c * f[D + k];
-        f[DX + k] = accX ? f[DX + k] + g : g;
+  return record(
+    y,
+    () => {
+      const { sd, sdh } = affineGrads(y, gamma, beta, frame);
+      if (!x.requiresGrad) return;
+      const accX = gradAcc(x);
+      const f = be.f;
+      const D = y.grad >> s;
+      const DX = x.grad >> s;
+      for (let j = 0; j < C; j++) {
+        const c = f[G + j] * f[IV + j];
+        for (let i = 0; i < B; i++) {
+          const k = i * C + j;
+          // training: the batch statistics depend on x too
+          const g = training ? (c * (B * f[D + k] - sd[j] - f[XH + k] * sdh[j])) / B : c * f[D + k];
+          f[DX + k] = accX ? f[DX + k] + g : g;
+        }
       }
-    }
-  });
+    },
+    x,
+    gamma,
+    beta,
+  );
 }

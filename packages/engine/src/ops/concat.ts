@@ -1,4 +1,4 @@
-import { dims2, empty, gradAcc, record, type Tensor } from '../tensor.js';
+import { dims2, empty, gradAcc, recordList, type Tensor } from '../tensor.js';
 
 /** Concatenate 2-D tensors along axis 0 (rows) or 1 (columns). */
 export function concat(xs: readonly Tensor[], axis: 0 | 1 = 1): Tensor {
@@ -29,7 +29,11 @@ export function concat(xs: readonly Tensor[], axis: 0 | 1 = 1): Tensor {
     }
   };
   for (let i = 0; i < xs.length; i++) copy('fwd', i, 0);
-  return record(y, xs, () => {
-    for (let i = 0; i < xs.length; i++) if (xs[i].requiresGrad) copy('bwd', i, gradAcc(xs[i]));
-  });
+  return recordList(
+    y,
+    () => {
+      for (let i = 0; i < xs.length; i++) if (xs[i].requiresGrad) copy('bwd', i, gradAcc(xs[i]));
+    },
+    xs,
+  );
 }

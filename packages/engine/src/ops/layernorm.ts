@@ -20,29 +20,35 @@ export function layerNorm(x: Tensor, gamma: Tensor, beta: Tensor, eps = 1e-5): T
       f[Y + k] = f[G + j] * h + f[Bt + j];
     }
   }
-  return record(y, [x, gamma, beta], () => {
-    if (gamma.requiresGrad || beta.requiresGrad) affineGrads(y, gamma, beta, frame);
-    if (!x.requiresGrad) return;
-    const accX = gradAcc(x);
-    const f = be.f;
-    const D = y.grad >> s;
-    const DX = x.grad >> s;
-    for (let i = 0; i < B; i++) {
-      // dxhat = dy * gamma; dx = inv / C * (C dxhat - sum(dxhat) - xhat sum(dxhat xhat))
-      let s1 = 0;
-      let s2 = 0;
-      for (let j = 0; j < C; j++) {
-        const k = i * C + j;
-        const dh = f[D + k] * f[G + j];
-        s1 += dh;
-        s2 += dh * f[XH + k];
+  return record(
+    y,
+    () => {
+      if (gamma.requiresGrad || beta.requiresGrad) affineGrads(y, gamma, beta, frame);
+      if (!x.requiresGrad) return;
+      const accX = gradAcc(x);
+      const f = be.f;
+      const D = y.grad >> s;
+      const DX = x.grad >> s;
+      for (let i = 0; i < B; i++) {
+        // dxhat = dy * gamma; dx = inv / C * (C dxhat - sum(dxhat) - xhat sum(dxhat xhat))
+        let s1 = 0;
+        let s2 = 0;
+        for (let j = 0; j < C; j++) {
+          const k = i * C + j;
+          const dh = f[D + k] * f[G + j];
+          s1 += dh;
+          s2 += dh * f[XH + k];
+        }
+        const is = f[IV + i];
+        for (let j = 0; j < C; j++) {
+          const k = i * C + j;
+          const g = (is * (C * f[D + k] * f[G + j] - s1 - f[XH + k] * s2)) / C;
+          f[DX + k] = accX ? f[DX + k] + g : g;
+        }
       }
-      const is = f[IV + i];
-      for (let j = 0; j < C; j++) {
-        const k = i * C + j;
-        const g = (is * (C * f[D + k] * f[G + j] - s1 - f[XH + k] * s2)) / C;
-        f[DX + k] = accX ? f[DX + k] + g : g;
-      }
-    }
-  });
+    },
+    x,
+    gamma,
+    beta,
+  );
 }

@@ -12,17 +12,22 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const tA = transA ? 1 : 0;
   const tB = transB ? 1 : 0;
   be.k.gemm(tA, tB, M, N, K, 1, a.ptr, b.ptr, 0, y.ptr);
-  return record(y, [a, b], () => {
-    // dA = dY op(B)^T (stored as A is), dB = op(A)^T dY (stored as B is)
-    if (a.requiresGrad) {
-      const acc = gradAcc(a);
-      if (transA) be.k.gemm(tB, 1, K, M, N, 1, b.ptr, y.grad, acc, a.grad);
-      else be.k.gemm(0, tB ? 0 : 1, M, K, N, 1, y.grad, b.ptr, acc, a.grad);
-    }
-    if (b.requiresGrad) {
-      const acc = gradAcc(b);
-      if (transB) be.k.gemm(1, tA, N, K, M, 1, y.grad, a.ptr, acc, b.grad);
-      else be.k.gemm(tA ? 0 : 1, 0, K, N, M, 1, a.ptr, y.grad, acc, b.grad);
-    }
-  });
+  return record(
+    y,
+    () => {
+      // dA = dY op(B)^T (stored as A is), dB = op(A)^T dY (stored as B is)
+      if (a.requiresGrad) {
+        const acc = gradAcc(a);
+        if (transA) be.k.gemm(tB, 1, K, M, N, 1, b.ptr, y.grad, acc, a.grad);
+        else be.k.gemm(0, tB ? 0 : 1, M, K, N, 1, y.grad, b.ptr, acc, a.grad);
+      }
+      if (b.requiresGrad) {
+        const acc = gradAcc(b);
+        if (transB) be.k.gemm(1, tA, N, K, M, 1, y.grad, a.ptr, acc, b.grad);
+        else be.k.gemm(tA ? 0 : 1, 0, K, N, M, 1, a.ptr, y.grad, acc, b.grad);
+      }
+    },
+    a,
+    b,
+  );
 }

@@ -1,15 +1,21 @@
-import { empty, gradAcc, isGradEnabled, passGrad, record, sameShape, type Tensor } from '../tensor.js';
+import type { Backend, Ptr } from '../backend.js';
+import { gradAcc, isGradEnabled, OpNode, passGrad, record, reuseNode, sameShape, Tensor } from '../tensor.js';
+import { SCALAR } from './softmax_xent.js';
 
-/** Mean squared error over all elements (a scalar); the target may require a gradient too. */
-export function mse(pred: Tensor, target: Tensor): Tensor {
-  sameShape('mse', pred, target);
-  const be = pred.b;
-  const n = pred.size;
-  const want = isGradEnabled() && (pred.requiresGrad || target.requiresGrad);
-  const d = want ? be.alloc(n) : 0;
-  const loss = empty(be, [1]);
-  be.f[loss.ptr >> be.shift] = be.k.mse(pred.ptr, target.ptr, n, d, 1);
-  return record(loss, [pred, target], () => {
+class MseNode extends OpNode {
+  pred!: Tensor;
+  target!: Tensor;
+  /** d loss / d pred, computed with the loss */
+  d: Ptr = 0;
+  readonly loss: Tensor;
+  constructor(b: Backend) {
+    super();
+    this.loss = new Tensor(b, SCALAR, 0);
+  }
+  backward(): void {
+    const { pred, target, loss, d } = this;
+    const be = pred.b;
+    const n = pred.size;
     const g = be.f[loss.grad >> be.shift];
     if (target.requiresGrad) {
       const acc = gradAcc(target);
@@ -19,5 +25,19 @@ export function mse(pred: Tensor, target: Tensor): Tensor {
       if (g !== 1) be.k.axpby(g, d, 0, d, n);
       passGrad(pred, d);
     }
-  });
+  }
+}
+
+/** Mean squared error over all elements (a scalar); the target may require a gradient too. */
+export function mse(pred: Tensor, target: Tensor): Tensor {
+  sameShape('mse', pred, target);
+  const be = pred.b;
+  const want = isGradEnabled() && (pred.requiresGrad || target.requiresGrad);
+  const n = reuseNode(be, MseNode);
+  n.pred = pred;
+  n.target = target;
+  n.d = want ? be.alloc(pred.size) : 0;
+  const loss = n.loss.retarget(SCALAR);
+  be.f[loss.ptr >> be.shift] = be.k.mse(pred.ptr, target.ptr, pred.size, n.d, 1);
+  return record(loss, n.backwardFn, pred, target);
 }

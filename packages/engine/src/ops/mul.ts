@@ -1,20 +1,23 @@
-import { empty, gradAcc, record, sameShape, type Tensor } from '../tensor.js';
+import type { Backend } from '../backend.js';
+import { gradAcc, OpNode, record, reuseNode, sameShape, Tensor } from '../tensor.js';
 
-/** y = a * b elementwise (same shapes). */
-export function mul(a: Tensor, b: Tensor): Tensor {
-  sameShape('mul', a, b);
-  const be = a.b;
-  const n = a.size;
-  const y = empty(be, a.shape);
-  const f = be.f;
-  const A = a.ptr >> be.shift;
-  const B = b.ptr >> be.shift;
-  const Y = y.ptr >> be.shift;
-  for (let i = 0; i < n; i++) f[Y + i] = f[A + i] * f[B + i];
-  return record(y, [a, b], () => {
+class MulNode extends OpNode {
+  a!: Tensor;
+  b!: Tensor;
+  readonly y: Tensor;
+  constructor(be: Backend) {
+    super();
+    this.y = new Tensor(be, [], 0);
+  }
+  backward(): void {
+    const { a, b, y } = this;
+    const be = a.b;
+    const n = y.size;
     const ga = a.requiresGrad ? gradAcc(a) : -1;
     const gb = b.requiresGrad ? gradAcc(b) : -1;
     const f = be.f;
+    const A = a.ptr >> be.shift;
+    const B = b.ptr >> be.shift;
     const D = y.grad >> be.shift;
     const DA = a.grad >> be.shift;
     const DB = b.grad >> be.shift;
@@ -25,5 +28,22 @@ export function mul(a: Tensor, b: Tensor): Tensor {
       if (gb === 0) f[DB + i] = d * f[A + i];
       else if (gb === 1) f[DB + i] += d * f[A + i];
     }
-  });
+  }
+}
+
+/** y = a * b elementwise (same shapes). */
+export function mul(a: Tensor, b: Tensor): Tensor {
+  sameShape('mul', a, b);
+  const be = a.b;
+  const node = reuseNode(be, MulNode);
+  node.a = a;
+  node.b = b;
+  const y = node.y.retarget(a.shape);
+  const n = a.size;
+  const f = be.f;
+  const A = a.ptr >> be.shift;
+  const B = b.ptr >> be.shift;
+  const Y = y.ptr >> be.shift;
+  for (let i = 0; i < n; i++) f[Y + i] = f[A + i] * f[B + i];
+  return record(y, node.backwardFn, a, b);
 }

@@ -4,5 +4,5 @@ import { numel, passGrad, record, Tensor } from '../tensor.js';
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   if (numel(shape) !== x.size) throw new Error(`reshape: [${x.shape}] (${x.size} values) cannot become [${shape}]`);
   const y = new Tensor(x.b, shape, x.ptr);
-  return record(y, [x], () => passGrad(x, y.grad));
+  return record(y, () => passGrad(x, y.grad), x);
 }

@@ -1,4 +1,40 @@
-import { empty, gradAcc, record, sameShape, type Tensor } from '../tensor.js';
+import type { Backend } from '../backend.js';
+import { gradAcc, OpNode, record, reuseNode, sameShape, Tensor } from '../tensor.js';
+
+class ResidualPostNode extends OpNode {
+  z!: Tensor;
+  a!: Tensor;
+  /** the learnable scale, or null for a constant */
+  s: Tensor | null = null;
+  sv = 1;
+  act = 0;
+  slope = 0;
+  readonly y: Tensor;
+  constructor(b: Backend) {
+    super();
+    this.y = new Tensor(b, [], 0);
+  }
+  backward(): void {
+    const { z, a, s, y } = this;
+    const accZ = z.requiresGrad ? gradAcc(z) : 0;
+    const accA = a.requiresGrad ? gradAcc(a) : 0;
+    const ds = z.b.k.residualPostBackward(
+      this.act,
+      z.ptr,
+      a.ptr,
+      this.sv,
+      y.ptr,
+      y.grad,
+      z.requiresGrad ? z.grad : 0,
+      a.requiresGrad ? a.grad : 0,
+      y.size,
+      this.slope,
+      accZ,
+      accA,
+    );
+    if (s?.requiresGrad) addScalarGrad(s, ds);
+  }
+}
 
 /**
  * Post-addition residual y = g(z + s * a), fused (one kernel each way).
@@ -7,29 +43,16 @@ import { empty, gradAcc, record, sameShape, type Tensor } from '../tensor.js';
 export function residualPost(z: Tensor, a: Tensor, s: number | Tensor, act: number, slope = 0): Tensor {
   sameShape('residualPost', z, a);
   const be = z.b;
-  const sv = typeof s === 'number' ? s : s.item();
-  const y = empty(be, z.shape);
-  be.k.residualPost(act, z.ptr, a.ptr, sv, y.ptr, y.size, slope);
-  const inputs = typeof s === 'number' ? [z, a] : [z, a, s];
-  return record(y, inputs, () => {
-    const accZ = z.requiresGrad ? gradAcc(z) : 0;
-    const accA = a.requiresGrad ? gradAcc(a) : 0;
-    const ds = be.k.residualPostBackward(
-      act,
-      z.ptr,
-      a.ptr,
-      sv,
-      y.ptr,
-      y.grad,
-      z.requiresGrad ? z.grad : 0,
-      a.requiresGrad ? a.grad : 0,
-      y.size,
-      slope,
-      accZ,
-      accA,
-    );
-    if (typeof s !== 'number' && s.requiresGrad) addScalarGrad(s, ds);
-  });
+  const n = reuseNode(be, ResidualPostNode);
+  n.z = z;
+  n.a = a;
+  n.s = typeof s === 'number' ? null : s;
+  n.sv = typeof s === 'number' ? s : s.item();
+  n.act = act;
+  n.slope = slope;
+  const y = n.y.retarget(z.shape);
+  be.k.residualPost(act, z.ptr, a.ptr, n.sv, y.ptr, y.size, slope);
+  return record(y, n.backwardFn, z, a, n.s);
 }
 
 /** s.grad (+)= v for a scalar tensor. */

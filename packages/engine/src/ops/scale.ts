@@ -1,17 +1,33 @@
-import { empty, gradAcc, record, type Tensor } from '../tensor.js';
+import type { Backend } from '../backend.js';
+import { gradAcc, OpNode, record, reuseNode, Tensor } from '../tensor.js';
+
+class ScaleNode extends OpNode {
+  x!: Tensor;
+  alpha = 1;
+  readonly y: Tensor;
+  constructor(b: Backend) {
+    super();
+    this.y = new Tensor(b, [], 0);
+  }
+  backward(): void {
+    const { x, y } = this;
+    const acc = gradAcc(x);
+    x.b.k.axpby(this.alpha, y.grad, acc, x.grad, y.size);
+  }
+}
 
 /** y = alpha * x + beta (constants); scale(x, -1, 1) = 1 - x. */
 export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
   const be = x.b;
-  const y = empty(be, x.shape);
+  const n = reuseNode(be, ScaleNode);
+  n.x = x;
+  n.alpha = alpha;
+  const y = n.y.retarget(x.shape);
   be.k.axpby(alpha, x.ptr, 0, y.ptr, y.size);
   if (beta !== 0) {
     const f = be.f;
     const Y = y.ptr >> be.shift;
     for (let i = 0; i < y.size; i++) f[Y + i] += beta;
   }
-  return record(y, [x], () => {
-    const acc = gradAcc(x);
-    be.k.axpby(alpha, y.grad, acc, x.grad, y.size);
-  });
+  return record(y, n.backwardFn, x);
 }

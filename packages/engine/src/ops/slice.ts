@@ -18,12 +18,16 @@ export function slice(x: Tensor, axis: 0 | 1, start: number, end: number): Tenso
     const Y = y.ptr >> be.shift;
     for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) f[Y + a * cols + b] = f[X + xi(a, b)];
   }
-  return record(y, [x], () => {
-    const acc = gradAcc(x);
-    const f = be.f;
-    const X = x.grad >> be.shift;
-    const Y = y.grad >> be.shift;
-    if (!acc) f.fill(0, X, X + x.size);
-    for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) f[X + xi(a, b)] += f[Y + a * cols + b];
-  });
+  return record(
+    y,
+    () => {
+      const acc = gradAcc(x);
+      const f = be.f;
+      const X = x.grad >> be.shift;
+      const Y = y.grad >> be.shift;
+      if (!acc) f.fill(0, X, X + x.size);
+      for (let a = 0; a < rows; a++) for (let b = 0; b < cols; b++) f[X + xi(a, b)] += f[Y + a * cols + b];
+    },
+    x,
+  );
 }

@@ -15,11 +15,15 @@ export function reduce(x: Tensor, c: number): Tensor {
   const X = x.ptr >> be.shift;
   for (let i = 0; i < n; i++) s += f[X + i];
   f[y.ptr >> be.shift] = c * s;
-  return record(y, [x], () => {
-    const acc = gradAcc(x);
-    const f = be.f;
-    const g = c * f[y.grad >> be.shift];
-    const D = x.grad >> be.shift;
-    for (let i = 0; i < n; i++) f[D + i] = acc ? f[D + i] + g : g;
-  });
+  return record(
+    y,
+    () => {
+      const acc = gradAcc(x);
+      const f = be.f;
+      const g = c * f[y.grad >> be.shift];
+      const D = x.grad >> be.shift;
+      for (let i = 0; i < n; i++) f[D + i] = acc ? f[D + i] + g : g;
+    },
+    x,
+  );
 }

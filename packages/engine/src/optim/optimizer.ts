@@ -38,9 +38,10 @@ export class SGD extends Base {
   readonly nesterov: boolean;
   readonly weightDecay: number;
   step(): void {
-    this.params.forEach((p, i) => {
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
       if (p.gradReady) p.b.k.sgdStep(p.ptr, p.grad, this.m[i], p.size, this.lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
-    });
+    }
   }
 }
 
@@ -76,10 +77,25 @@ export class Adam extends Base {
     const bc1 = 1 - (f32 ? Math.fround(this.beta1) : this.beta1) ** this.t;
     const bc2 = 1 - (f32 ? Math.fround(this.beta2) : this.beta2) ** this.t;
     const d = this.decoupled ? 1 : 0;
-    this.params.forEach((p, i) => {
-      if (!p.gradReady) return;
-      p.b.k.adamStep(p.ptr, p.grad, this.m[i], this.v[i], p.size, this.lr, this.beta1, this.beta2, this.eps, this.weightDecay, d, bc1, bc2);
-    });
+    for (let i = 0; i < this.params.length; i++) {
+      const p = this.params[i];
+      if (p.gradReady)
+        p.b.k.adamStep(
+          p.ptr,
+          p.grad,
+          this.m[i],
+          this.v[i],
+          p.size,
+          this.lr,
+          this.beta1,
+          this.beta2,
+          this.eps,
+          this.weightDecay,
+          d,
+          bc1,
+          bc2,
+        );
+    }
   }
 }
 

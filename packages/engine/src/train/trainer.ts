@@ -18,7 +18,7 @@ import { clipGradNorm, makeOptimizer, type Optimizer } from '../optim/optimizer.
 import { lrAt } from '../optim/schedule.js';
 import { Rng } from '../rng.js';
 import { parseRunSpec, type RunSpec, type RunSpecInput, SpecError } from '../spec.js';
-import { empty, noGrad, Tensor } from '../tensor.js';
+import { noGrad, shape2, Tensor } from '../tensor.js';
 import { layerStats, StatsProbe } from './stats.js';
 
 export interface TrainOptions {
@@ -84,6 +84,8 @@ export class Trainer {
   private ended: RunResult | null = null;
   /** the dataset in backend memory (see upload) */
   private readonly resident: Resident;
+  /** the training batch's objects, reused every step (see batch) */
+  private readonly trainBatch: { x: Tensor; y: Labels | Tensor; labels: Labels; target: Tensor };
 
   /** Parse the spec, create the backend (unless given) and load the dataset (unless given). */
   static async create(spec: RunSpecInput, opts: TrainOptions = {}): Promise<Trainer> {
@@ -101,6 +103,8 @@ export class Trainer {
   ) {
     checkDataset(dataset);
     const t = spec.train;
+    const labels = new Labels(backend, 0, 0);
+    this.trainBatch = { x: new Tensor(backend, [], 0), y: labels, labels, target: new Tensor(backend, [], 0) };
     this.mark = backend.mark();
     const rng = new Rng(spec.seed);
     this.model = buildModel(spec.model, { inputDim: dataset.inputDim, outputDim: dataset.outputDim }, rng, backend);
@@ -177,7 +181,9 @@ export class Trainer {
       const x = new Tensor(b, [n, d], src.x + from * d * b.bytes);
       return { x, y: cls ? new Labels(b, src.y + from * 4, n) : new Tensor(b, [n, o], src.y + from * o * b.bytes) };
     }
-    const x = empty(b, [n, d]);
+    // NOTE: the training batch reuses its objects step after step (no JS allocation per step).
+    const tb = this.trainBatch;
+    const x = tb.x.retarget(shape2(tb.x.shape, n, d));
     const yp = cls ? b.allocI32(n) : b.alloc(n * o);
     // NOTE: views are read after the allocations (memory may have grown).
     const f = b.f;
@@ -190,7 +196,18 @@ export class Trainer {
       if (cls) i32[(yp >> 2) + r] = i32[(src.y >> 2) + i];
       else f.copyWithin((yp >> b.shift) + r * o, (src.y >> b.shift) + i * o, (src.y >> b.shift) + (i + 1) * o);
     }
-    return { x, y: cls ? new Labels(b, yp, n) : new Tensor(b, [n, o], yp) };
+    if (cls) {
+      tb.labels.ptr = yp;
+      tb.labels.size = n;
+      tb.y = tb.labels;
+    } else {
+      const shape = shape2(tb.target.shape, n, o);
+      tb.target.shape = shape;
+      tb.target.size = n * o;
+      tb.target.ptr = yp;
+      tb.y = tb.target;
+    }
+    return tb;
   }
 
   private loss(out: Tensor, y: Labels | Tensor): Tensor {
