@@ -20,7 +20,10 @@ function hashString(s: string): number {
 
 export class Rng {
   private state: number;
-  private spare: number | null = null;
+  // NOTE: a flag and a plain number rather than number | null: storing a fresh double in a field that may also
+  // hold null boxes it (one heap object per pair of normals).
+  private hasSpare = false;
+  private spare = 0;
 
   constructor(readonly seed: number) {
     this.state = mix32(seed >>> 0);
@@ -57,16 +60,16 @@ export class Rng {
 
   /** Standard normal (Box-Muller, caching the second value). */
   normal(): number {
-    if (this.spare !== null) {
-      const s = this.spare;
-      this.spare = null;
-      return s;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     let u = 0;
     while (u === 0) u = this.uniform();
     const v = this.uniform();
     const r = Math.sqrt(-2 * Math.log(u));
     this.spare = r * Math.sin(2 * Math.PI * v);
+    this.hasSpare = true;
     return r * Math.cos(2 * Math.PI * v);
   }
 

@@ -223,9 +223,9 @@ export function cols2(op: string, t: Tensor): number {
 }
 
 export function sameShape(op: string, a: Tensor, b: Tensor): void {
-  if (a.size !== b.size || a.shape.length !== b.shape.length || a.shape.some((d, i) => d !== b.shape[i])) {
-    throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
-  }
+  let same = a.size === b.size && a.shape.length === b.shape.length;
+  for (let i = 0; same && i < a.shape.length; i++) same = a.shape[i] === b.shape[i];
+  if (!same) throw new Error(`${op}: shapes [${a.shape}] and [${b.shape}] differ`);
 }
 /** rows x cols of a 2-D tensor (a 1-D tensor is one row). */
 export function dims2(op: string, t: Tensor): [number, number] {

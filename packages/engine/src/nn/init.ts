@@ -16,7 +16,8 @@ export function initStd(spec: Pick<ModelSpec, 'init' | 'initStd'>, nin: number, 
 
 /** Fill a weight (out x in) with N(0, (gain * std)^2) drawn from rng, in row-major order. */
 export function initNormal(w: Tensor, std: number, rng: Rng): void {
-  const v = new Float64Array(w.size);
-  for (let i = 0; i < v.length; i++) v[i] = std * rng.normal();
-  w.set(v);
+  // written straight into backend memory (each value rounded to the backend's precision on the store)
+  const f = w.b.f;
+  const o = w.ptr >> w.b.shift;
+  for (let i = 0; i < w.size; i++) f[o + i] = std * rng.normal();
 }

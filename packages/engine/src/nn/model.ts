@@ -82,9 +82,11 @@ export class Model extends Module {
     return this.outLayer.forward(h);
   }
 
-  /** Every Linear layer in stack order, with its name ('in', 'block3.fc1', ..., 'out'). */
+  private linearList: Array<[string, Linear]> | null = null;
+  /** Every Linear layer in stack order, with its name ('in', 'block3.fc1', ..., 'out'); computed once (the layers are fixed at construction). */
   linears(): Array<[string, Linear]> {
-    return [...this.namedModules()].filter((e): e is [string, Linear] => e[1] instanceof Linear);
+    this.linearList ??= [...this.namedModules()].filter((e): e is [string, Linear] => e[1] instanceof Linear);
+    return this.linearList;
   }
 }
 

@@ -69,7 +69,7 @@ export abstract class Module {
 
   train(mode = true): this {
     this.training = mode;
-    for (const [, m] of this.kids) m.train(mode);
+    for (let i = 0; i < this.kids.length; i++) this.kids[i][1].train(mode);
     return this;
   }
   eval(): this {

@@ -20,7 +20,7 @@ abstract class Base implements Optimizer {
   }
   abstract step(): void;
   zeroGrad(): void {
-    for (const p of this.params) p.gradReady = false;
+    for (let i = 0; i < this.params.length; i++) this.params[i].gradReady = false;
   }
 }
 
