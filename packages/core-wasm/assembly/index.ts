@@ -148,42 +148,82 @@ export function biasActBackward(
 
 // @ts-ignore: decorator
 @inline
-function residualPostT(act: i32, z: usize, a: usize, s: f32, y: usize, n: i32, slope: f32): void {
+function residualPostT(
+  act: i32,
+  f: usize,
+  bias: usize,
+  a: usize,
+  s: f32,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  slope: f32,
+): void {
   const vs = f32x4.splat(slope);
   const vsc = f32x4.splat(s);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const p = <usize>i << 2;
-    const u = f32x4.add(v128.load(z + p), f32x4.mul(vsc, v128.load(a + p)));
-    v128.store(y + p, vact(act, u, vs));
+  for (let r = 0; r < rows; r++) {
+    const base = (<usize>r * cols) << 2;
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const p = base + o;
+      let fv = v128.load(f + p);
+      if (bias) {
+        fv = f32x4.add(fv, v128.load(bias + o));
+        v128.store(f + p, fv);
+      }
+      const u = f32x4.add(v128.load(a + p), f32x4.mul(vsc, fv));
+      v128.store(y + p, vact(act, u, vs));
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      const p = base + o;
+      let fv = load<f32>(f + p);
+      if (bias) {
+        fv += load<f32>(bias + o);
+        store<f32>(f + p, fv);
+      }
+      const u = load<f32>(a + p) + s * fv;
+      store<f32>(y + p, f32x4.extract_lane(vact(act, f32x4.splat(u), vs), 0));
+    }
   }
-  for (; i < n; i++) {
-    const p = <usize>i << 2;
-    const u = load<f32>(z + p) + s * load<f32>(a + p);
-    store<f32>(y + p, f32x4.extract_lane(vact(act, f32x4.splat(u), vs), 0));
+}
+
+export function biasResidualPost(
+  act: i32,
+  f: usize,
+  bias: usize,
+  a: usize,
+  s: f32,
+  y: usize,
+  rows: i32,
+  cols: i32,
+  slope: f32,
+): void {
+  switch (act) {
+    case ACT_RELU:
+      residualPostT(ACT_RELU, f, bias, a, s, y, rows, cols, slope);
+      break;
+    case ACT_LEAKY:
+      residualPostT(ACT_LEAKY, f, bias, a, s, y, rows, cols, slope);
+      break;
+    case ACT_SIGMOID:
+      residualPostT(ACT_SIGMOID, f, bias, a, s, y, rows, cols, slope);
+      break;
+    case ACT_TANH:
+      residualPostT(ACT_TANH, f, bias, a, s, y, rows, cols, slope);
+      break;
+    case ACT_GELU:
+      residualPostT(ACT_GELU, f, bias, a, s, y, rows, cols, slope);
+      break;
+    default:
+      residualPostT(ACT_IDENTITY, f, bias, a, s, y, rows, cols, slope);
   }
 }
 
 export function residualPost(act: i32, z: usize, a: usize, s: f32, y: usize, n: i32, slope: f32): void {
-  switch (act) {
-    case ACT_RELU:
-      residualPostT(ACT_RELU, z, a, s, y, n, slope);
-      break;
-    case ACT_LEAKY:
-      residualPostT(ACT_LEAKY, z, a, s, y, n, slope);
-      break;
-    case ACT_SIGMOID:
-      residualPostT(ACT_SIGMOID, z, a, s, y, n, slope);
-      break;
-    case ACT_TANH:
-      residualPostT(ACT_TANH, z, a, s, y, n, slope);
-      break;
-    case ACT_GELU:
-      residualPostT(ACT_GELU, z, a, s, y, n, slope);
-      break;
-    default:
-      residualPostT(ACT_IDENTITY, z, a, s, y, n, slope);
-  }
+  // g(z + s * a): z is the kernel's shortcut, a its (bias-free) branch
+  biasResidualPost(act, a, 0, z, s, y, 1, n, slope);
 }
 
 // @ts-ignore: decorator

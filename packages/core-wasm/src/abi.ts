@@ -52,6 +52,12 @@ export interface CoreKernels {
   /** Post-addition residual: y = g(z + s * a), n elements. */
   residualPost(act: number, z: Ptr, a: Ptr, s: number, y: Ptr, n: number, slope: number): void;
   /**
+   * A residual unit's end in one pass over its branch f (rows x cols, the last layer's x Wᵀ): f[i,j] += bias[j]
+   * (in place, so f holds the layer's output for the backward), then y = g(a + s * f), a the shortcut.
+   * bias = 0: no bias, f is not written (then it is residualPost(act, a, f, s, ...)).
+   */
+  biasResidualPost(act: number, f: Ptr, bias: Ptr, a: Ptr, s: number, y: Ptr, rows: number, cols: number, slope: number): void;
+  /**
    * Backward of residualPost. With p = g'(z + s*a) * dy:
    * dz (+)= p (accZ), da (+)= s * p (accA); dz = 0 or da = 0 skips that output.
    * Returns ds = sum(p * a) (the gradient of the scalar s).
@@ -129,6 +135,7 @@ export const KERNEL_NAMES = [
   'biasAct',
   'biasActBackward',
   'residualPost',
+  'biasResidualPost',
   'residualPostBackward',
   'residualAdd',
   'residualAddBackward',

@@ -185,6 +185,21 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
       for (let i = 0; i < n; i++) f[Y + i] = activate(act, f[Z + i] + s * f[A + i], slope);
     },
 
+    biasResidualPost(act, fb, bias, a, s, y, rows, cols, slope) {
+      const f = mem.f();
+      const F = at(f, fb);
+      const Bi = at(f, bias);
+      const A = at(f, a);
+      const Y = at(f, y);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const k = i * cols + j;
+          if (bias) f[F + k] = f[F + k] + f[Bi + j];
+          f[Y + k] = activate(act, f[A + k] + s * f[F + k], slope);
+        }
+      }
+    },
+
     residualPostBackward(act, z, a, s, y, dy, dz, da, n, slope, accZ, accA) {
       const f = mem.f();
       const Z = at(f, z);

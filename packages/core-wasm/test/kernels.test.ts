@@ -251,6 +251,49 @@ for (const variant of variants) {
       }
     });
 
+    it('biasResidualPost adds the bias into the branch in place and equals biasAct(identity) then residualPost, every activation', async () => {
+      const p = await get();
+      const rand = rng(61);
+      for (const name of ACT_NAMES) {
+        const act = Act[name];
+        for (const [rows, cols] of [
+          [1, 1],
+          [3, 17],
+          [5, 64],
+          [2, 33],
+        ] as const) {
+          const n = rows * cols;
+          for (const s of [1, -0.7]) {
+            p.reset();
+            const fv = actInputs(rand, n);
+            const bv = uniform(rand, cols);
+            const av = uniform(rand, n, 2);
+            const F = p.of(fv);
+            const Bi = p.of(bv);
+            const A = p.of(av);
+            const Y = p.poisoned(n);
+            p.wasm.biasResidualPost(act, F.w, Bi.w, A.w, s, Y.w, rows, cols, 0.1);
+            p.ref.biasResidualPost(act, F.r, Bi.r, A.r, s, Y.r, rows, cols, 0.1);
+            const what = `biasResidualPost ${name} ${rows}x${cols} s=${s}`;
+            expectClose(`${what} y`, p.get(Y).w, p.get(Y).r, relv);
+            const fAfter = p.get(F);
+            expectClose(`${what} f + bias`, fAfter.w, fAfter.r, relv);
+            // the same numbers, bit for bit, as the two-pass path it replaces (wasm against wasm): y = g(a + s f)
+            const F2 = p.of(fv);
+            const Y2 = p.poisoned(n);
+            p.wasm.biasAct(Act.identity, F2.w, Bi.w, F2.w, rows, cols, 0);
+            p.wasm.residualPost(act, A.w, F2.w, s, Y2.w, n, 0.1);
+            expect(p.get(Y2).w).toEqual(p.get(Y).w);
+            expect(p.get(F2).w).toEqual(fAfter.w);
+            // no bias: the branch is left as it was
+            const F3 = p.of(fv);
+            p.wasm.biasResidualPost(act, F3.w, 0, A.w, s, p.poisoned(n).w, rows, cols, 0.1);
+            expect(p.get(F3).w).toEqual(p.get(p.of(fv)).w);
+          }
+        }
+      }
+    });
+
     it('residualAdd forward and backward (da, df, ds)', async () => {
       const p = await get();
       const rand = rng(7);

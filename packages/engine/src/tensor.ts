@@ -161,10 +161,18 @@ export function passGrad(t: Tensor, p: Ptr): void {
   t.b.k.axpby(1, p, acc, t.grad, t.size);
 }
 
-/** Record `y` on the tape if any input (a, b, c; null = none) needs a gradient; `fn` reads y.grad. */
-export function record(y: Tensor, fn: () => void, a: Tensor, b: Tensor | null = null, c: Tensor | null = null): Tensor {
+/** Record `y` on the tape if any input (a..e; null = none) needs a gradient; `fn` reads y.grad. */
+export function record(
+  y: Tensor,
+  fn: () => void,
+  a: Tensor,
+  b: Tensor | null = null,
+  c: Tensor | null = null,
+  d: Tensor | null = null,
+  e: Tensor | null = null,
+): Tensor {
   if (!gradEnabled) return y;
-  if (!a.requiresGrad && !b?.requiresGrad && !c?.requiresGrad) return y;
+  if (!a.requiresGrad && !b?.requiresGrad && !c?.requiresGrad && !d?.requiresGrad && !e?.requiresGrad) return y;
   y.requiresGrad = true;
   y.backwardFn = fn;
   y.b.tape.push(y);

@@ -16,7 +16,7 @@
 import type { Backend } from '../backend.js';
 import { activation } from '../ops/bias_act.js';
 import { dropout } from '../ops/dropout.js';
-import { linear } from '../ops/linear.js';
+import { linear, linearResidualPost } from '../ops/linear.js';
 import { mul } from '../ops/mul.js';
 import { residualAdd } from '../ops/residual_add.js';
 import { residualPost } from '../ops/residual_post.js';
@@ -143,6 +143,13 @@ export class ResidualBlock extends Module {
     let h = a;
     if (sp.block === 'post') {
       for (let l = 0; l < k - 1; l++) h = this.layer(h, l, true);
+      const last = this.fcs[k - 1];
+      if (!gt && !this.postNorm && !this.norms[k - 1] && !last.hasForwardHooks()) {
+        // the last layer, its bias, the shortcut and g in one op (one pass over the gemm's output)
+        const y = linearResidualPost(h, last.weight, last.bias, sc, s, this.act, sp.slope);
+        this.probe?.push(y);
+        return this.drop(y);
+      }
       let z = this.layer(h, k - 1, false);
       if (gt && sp.shortcut === 'gate') z = mul(gt, z);
       if (this.postNorm) return this.drop(this.g(this.postNorm.forward(residualAdd(sc, z, s))));

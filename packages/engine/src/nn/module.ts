@@ -76,6 +76,11 @@ export abstract class Module {
     return this.train(false);
   }
 
+  /** Whether any forward hook is registered on this module. */
+  hasForwardHooks(): boolean {
+    return this.hooks.size > 0;
+  }
+
   /** Call `hook(module, input, output)` after every forward; `remove()` the handle to stop. */
   registerForwardHook(hook: ForwardHook): HookHandle {
     const id = nextHookId++;

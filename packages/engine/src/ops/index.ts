@@ -4,7 +4,7 @@ export { actCode, activation, biasAct, relu, sigmoid, tanh } from './bias_act.js
 export { concat } from './concat.js';
 export { dropout } from './dropout.js';
 export { layerNorm } from './layernorm.js';
-export { linear } from './linear.js';
+export { linear, linearResidualPost } from './linear.js';
 export { matmul } from './matmul.js';
 export { mean } from './mean.js';
 export { mse } from './mse.js';

@@ -1,5 +1,31 @@
 import type { Backend, Ptr } from '../backend.js';
-import { cols2, gradAcc, OpNode, record, reuseNode, rows2, shape2, Tensor } from '../tensor.js';
+import { cols2, gradAcc, OpNode, record, reuseNode, rows2, sameShape, shape2, Tensor } from '../tensor.js';
+import { addScalarGrad } from './residual_post.js';
+
+/** Gradients of z = x Wᵀ + b given dz (B x nout): bias (column sums), W, then x; each only if it needs one. */
+function linearBackward(x: Tensor, w: Tensor, bias: Tensor | null, dz: Ptr, B: number, nout: number): void {
+  const k = x.b.k;
+  const nin = w.shape[1];
+  if (bias?.requiresGrad) {
+    const acc = gradAcc(bias);
+    k.colSum(dz, B, nout, bias.grad, acc);
+  }
+  if (w.requiresGrad) {
+    const acc = gradAcc(w);
+    k.gemm(1, 0, nout, nin, B, 1, dz, x.ptr, acc, w.grad);
+  }
+  if (x.requiresGrad) {
+    const acc = gradAcc(x);
+    k.gemm(0, 0, B, nin, nout, 1, dz, w.ptr, acc, x.grad);
+  }
+}
+
+/** Check the shapes of x (B x in) against W (out x in) and b (out). */
+function checkLinear(op: string, x: Tensor, w: Tensor, bias: Tensor | null): void {
+  const nin = cols2(op, x);
+  if (cols2(op, w) !== nin) throw new Error(`${op}: input has ${nin} features, weight expects ${cols2(op, w)} ([${w.shape}])`);
+  if (bias && bias.size !== rows2(op, w)) throw new Error(`${op}: bias has ${bias.size} values, expected ${rows2(op, w)}`);
+}
 
 class LinearNode extends OpNode {
   x!: Tensor;
@@ -16,30 +42,17 @@ class LinearNode extends OpNode {
     this.y = new Tensor(b, [], 0);
   }
   backward(): void {
-    const { x, w, bias, act, slope, z } = this;
+    const { x, bias, act, z } = this;
     const y = act === 0 ? z : this.y;
     const be = x.b;
-    const k = be.k;
     const B = z.shape[0];
     const nout = z.shape[1];
-    const nin = w.shape[1];
     let dz: Ptr = y.grad;
     if (act !== 0) {
       dz = be.alloc(y.size);
-      k.biasActBackward(act, z.ptr, bias ? bias.ptr : 0, y.ptr, y.grad, dz, B, nout, slope, 0);
+      be.k.biasActBackward(act, z.ptr, bias ? bias.ptr : 0, y.ptr, y.grad, dz, B, nout, this.slope, 0);
     }
-    if (bias?.requiresGrad) {
-      const acc = gradAcc(bias);
-      k.colSum(dz, B, nout, bias.grad, acc);
-    }
-    if (w.requiresGrad) {
-      const acc = gradAcc(w);
-      k.gemm(1, 0, nout, nin, B, 1, dz, x.ptr, acc, w.grad);
-    }
-    if (x.requiresGrad) {
-      const acc = gradAcc(x);
-      k.gemm(0, 0, B, nin, nout, 1, dz, w.ptr, acc, x.grad);
-    }
+    linearBackward(x, this.w, bias, dz, B, nout);
   }
 }
 
@@ -48,11 +61,9 @@ class LinearNode extends OpNode {
  * One gemm + one biasAct forward; backward: biasActBackward, colSum, two gemms.
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act = 0, slope = 0): Tensor {
+  checkLinear('linear', x, w, bias);
   const B = rows2('linear', x);
-  const nin = cols2('linear', x);
   const nout = rows2('linear', w);
-  if (cols2('linear', w) !== nin) throw new Error(`linear: input has ${nin} features, weight expects ${cols2('linear', w)} ([${w.shape}])`);
-  if (bias && bias.size !== nout) throw new Error(`linear: bias has ${bias.size} values, expected ${nout}`);
   const be = x.b;
   const k = be.k;
   const n = reuseNode(be, LinearNode);
@@ -63,9 +74,92 @@ export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act = 0, slope
   n.slope = slope;
   const shape = shape2(n.z.shape, B, nout);
   const z = n.z.retarget(shape);
-  k.gemm(0, 1, B, nout, nin, 1, x.ptr, w.ptr, 0, z.ptr);
+  k.gemm(0, 1, B, nout, cols2('linear', x), 1, x.ptr, w.ptr, 0, z.ptr);
   // NOTE: identity works in place (its backward needs neither z nor y).
   const y = act === 0 ? z : n.y.retarget(shape);
   k.biasAct(act, z.ptr, bias ? bias.ptr : 0, y.ptr, B, nout, slope);
   return record(y, n.backwardFn, x, w, bias);
+}
+
+class LinearResidualNode extends OpNode {
+  x!: Tensor;
+  w!: Tensor;
+  bias: Tensor | null = null;
+  /** the shortcut */
+  a!: Tensor;
+  /** the learnable branch scale, or null for a constant */
+  s: Tensor | null = null;
+  sv = 1;
+  act = 0;
+  slope = 0;
+  /** the branch x Wᵀ + b (the bias is added by the residual kernel, in the same pass) */
+  readonly f: Tensor;
+  readonly y: Tensor;
+  constructor(b: Backend) {
+    super();
+    this.f = new Tensor(b, [], 0);
+    this.y = new Tensor(b, [], 0);
+  }
+  backward(): void {
+    const { x, a, s, f, y } = this;
+    const be = x.b;
+    // NOTE: the residual first, then the layer, allocating in the same order as the two-op path
+    // (residualPost(a, linear(x, W, b), s) then linear's backward): the same addresses, the same sums.
+    const accA = a.requiresGrad ? gradAcc(a) : 0;
+    const df = be.alloc(f.size);
+    const ds = be.k.residualPostBackward(
+      this.act,
+      a.ptr,
+      f.ptr,
+      this.sv,
+      y.ptr,
+      y.grad,
+      a.requiresGrad ? a.grad : 0,
+      df,
+      y.size,
+      this.slope,
+      accA,
+      0,
+    );
+    if (s?.requiresGrad) addScalarGrad(s, ds);
+    linearBackward(x, this.w, this.bias, df, f.shape[0], f.shape[1]);
+  }
+}
+
+/**
+ * A post-addition residual unit's last layer and its addition in one op: y = g(a + s (x Wᵀ + b)), a the shortcut,
+ * s the branch scale (a constant or a learnable scalar tensor). The bias, the shortcut and the activation are
+ * applied in one pass over the gemm's output (core kernel biasResidualPost); the numbers equal
+ * residualPost(a, linear(x, W, b), s, g) bit for bit.
+ */
+export function linearResidualPost(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  a: Tensor,
+  s: number | Tensor,
+  act: number,
+  slope = 0,
+): Tensor {
+  checkLinear('linearResidualPost', x, w, bias);
+  const B = rows2('linearResidualPost', x);
+  const nout = rows2('linearResidualPost', w);
+  const be = x.b;
+  const k = be.k;
+  const n = reuseNode(be, LinearResidualNode);
+  n.x = x;
+  n.w = w;
+  n.bias = bias;
+  n.a = a;
+  n.s = typeof s === 'number' ? null : s;
+  n.sv = typeof s === 'number' ? s : s.item();
+  n.act = act;
+  n.slope = slope;
+  const shape = shape2(n.f.shape, B, nout);
+  const f = n.f.retarget(shape);
+  sameShape('linearResidualPost', a, f);
+  k.gemm(0, 1, B, nout, cols2('linearResidualPost', x), 1, x.ptr, w.ptr, 0, f.ptr);
+  const y = n.y.retarget(shape);
+  k.biasResidualPost(act, f.ptr, bias ? bias.ptr : 0, a.ptr, n.sv, y.ptr, B, nout, slope);
+  return record(y, n.backwardFn, x, w, bias, a, n.s);
 }
