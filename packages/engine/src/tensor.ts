@@ -194,7 +194,12 @@ export function recordList(y: Tensor, fn: () => void, inputs: readonly Tensor[])
  * (`backwardFn` is bound once).
  */
 export abstract class OpNode {
+  /** the op's output (retargeted every step) */
+  readonly y: Tensor;
   readonly backwardFn: () => void = () => this.backward();
+  constructor(b: Backend) {
+    this.y = new Tensor(b, [], 0);
+  }
   abstract backward(): void;
 }
 
@@ -206,7 +211,8 @@ export abstract class OpNode {
 export function reuseNode<T extends OpNode>(b: Backend, Kind: new (b: Backend) => T): T {
   const i = b.nodeCount++;
   const n = b.nodes[i];
-  if (n instanceof Kind) return n;
+  // NOTE: the exact kind, not instanceof: a subclass (another op) must not stand in for its base
+  if (n !== undefined && n.constructor === Kind) return n as T;
   const fresh = new Kind(b);
   b.nodes[i] = fresh;
   return fresh;

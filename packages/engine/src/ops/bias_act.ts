@@ -1,6 +1,5 @@
 import { Act, type ActName } from '@reslab/core-wasm';
-import type { Backend } from '../backend.js';
-import { gradAcc, OpNode, passGrad, record, reuseNode, Tensor } from '../tensor.js';
+import { gradAcc, OpNode, passGrad, record, reuseNode, type Tensor } from '../tensor.js';
 
 export const actCode = (name: ActName): number => {
   const c = Act[name];
@@ -15,11 +14,6 @@ class BiasActNode extends OpNode {
   slope = 0;
   rows = 0;
   cols = 0;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.y = new Tensor(b, [], 0);
-  }
   backward(): void {
     const { x, bias, y, rows, cols } = this;
     const be = x.b;

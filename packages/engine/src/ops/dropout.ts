@@ -1,16 +1,11 @@
-import type { Backend, Ptr } from '../backend.js';
+import type { Ptr } from '../backend.js';
 import type { Rng } from '../rng.js';
-import { gradAcc, OpNode, record, reuseNode, Tensor } from '../tensor.js';
+import { gradAcc, OpNode, record, reuseNode, type Tensor } from '../tensor.js';
 
 class DropoutNode extends OpNode {
   x!: Tensor;
   /** the kept-and-scaled mask (0 or 1/(1-p) per element) */
   mask: Ptr = 0;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.y = new Tensor(b, [], 0);
-  }
   backward(): void {
     const { x, y } = this;
     const be = x.b;

@@ -1,6 +1,6 @@
 import type { Backend, Ptr } from '../backend.js';
 import { cols2, gradAcc, OpNode, record, reuseNode, rows2, sameShape, shape2, Tensor } from '../tensor.js';
-import { addScalarGrad } from './residual_post.js';
+import { addScalarGrad, setScale } from './residual_post.js';
 
 /** Gradients of z = x Wᵀ + b given dz (B x nout): bias (column sums), W, then x; each only if it needs one. */
 function linearBackward(x: Tensor, w: Tensor, bias: Tensor | null, dz: Ptr, B: number, nout: number): void {
@@ -35,11 +35,9 @@ class LinearNode extends OpNode {
   slope = 0;
   /** pre-activation x Wᵀ (+ b before biasAct); the output itself when act = identity */
   readonly z: Tensor;
-  readonly y: Tensor;
   constructor(b: Backend) {
-    super();
+    super(b);
     this.z = new Tensor(b, [], 0);
-    this.y = new Tensor(b, [], 0);
   }
   backward(): void {
     const { x, bias, act, z } = this;
@@ -61,47 +59,35 @@ class LinearNode extends OpNode {
  * One gemm + one biasAct forward; backward: biasActBackward, colSum, two gemms.
  */
 export function linear(x: Tensor, w: Tensor, bias: Tensor | null, act = 0, slope = 0): Tensor {
-  checkLinear('linear', x, w, bias);
-  const B = rows2('linear', x);
-  const nout = rows2('linear', w);
-  const be = x.b;
-  const k = be.k;
-  const n = reuseNode(be, LinearNode);
+  const n = reuseNode(x.b, LinearNode);
+  const z = startLinear('linear', n, x, w, bias, act, slope);
+  // NOTE: identity works in place (its backward needs neither z nor y).
+  const y = act === 0 ? z : n.y.retarget(z.shape);
+  x.b.k.biasAct(act, z.ptr, bias ? bias.ptr : 0, y.ptr, z.shape[0], z.shape[1], slope);
+  return record(y, n.backwardFn, x, w, bias);
+}
+
+/** Check the shapes, fill the record's linear fields and run the gemm z = x Wᵀ (no bias yet); returns z. */
+function startLinear(op: string, n: LinearNode, x: Tensor, w: Tensor, bias: Tensor | null, act: number, slope: number): Tensor {
+  checkLinear(op, x, w, bias);
   n.x = x;
   n.w = w;
   n.bias = bias;
   n.act = act;
   n.slope = slope;
-  const shape = shape2(n.z.shape, B, nout);
-  const z = n.z.retarget(shape);
-  k.gemm(0, 1, B, nout, cols2('linear', x), 1, x.ptr, w.ptr, 0, z.ptr);
-  // NOTE: identity works in place (its backward needs neither z nor y).
-  const y = act === 0 ? z : n.y.retarget(shape);
-  k.biasAct(act, z.ptr, bias ? bias.ptr : 0, y.ptr, B, nout, slope);
-  return record(y, n.backwardFn, x, w, bias);
+  const z = n.z.retarget(shape2(n.z.shape, rows2(op, x), rows2(op, w)));
+  x.b.k.gemm(0, 1, z.shape[0], z.shape[1], cols2(op, x), 1, x.ptr, w.ptr, 0, z.ptr);
+  return z;
 }
 
-class LinearResidualNode extends OpNode {
-  x!: Tensor;
-  w!: Tensor;
-  bias: Tensor | null = null;
+class LinearResidualNode extends LinearNode {
   /** the shortcut */
   a!: Tensor;
   /** the learnable branch scale, or null for a constant */
   s: Tensor | null = null;
   sv = 1;
-  act = 0;
-  slope = 0;
-  /** the branch x Wᵀ + b (the bias is added by the residual kernel, in the same pass) */
-  readonly f: Tensor;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.f = new Tensor(b, [], 0);
-    this.y = new Tensor(b, [], 0);
-  }
-  backward(): void {
-    const { x, a, s, f, y } = this;
+  override backward(): void {
+    const { x, a, s, z: f, y } = this;
     const be = x.b;
     // NOTE: the residual first, then the layer, allocating in the same order as the two-op path
     // (residualPost(a, linear(x, W, b), s) then linear's backward): the same addresses, the same sums.
@@ -141,25 +127,12 @@ export function linearResidualPost(
   act: number,
   slope = 0,
 ): Tensor {
-  checkLinear('linearResidualPost', x, w, bias);
-  const B = rows2('linearResidualPost', x);
-  const nout = rows2('linearResidualPost', w);
-  const be = x.b;
-  const k = be.k;
-  const n = reuseNode(be, LinearResidualNode);
-  n.x = x;
-  n.w = w;
-  n.bias = bias;
-  n.a = a;
-  n.s = typeof s === 'number' ? null : s;
-  n.sv = typeof s === 'number' ? s : s.item();
-  n.act = act;
-  n.slope = slope;
-  const shape = shape2(n.f.shape, B, nout);
-  const f = n.f.retarget(shape);
+  const n = reuseNode(x.b, LinearResidualNode);
+  const f = startLinear('linearResidualPost', n, x, w, bias, act, slope);
   sameShape('linearResidualPost', a, f);
-  k.gemm(0, 1, B, nout, cols2('linearResidualPost', x), 1, x.ptr, w.ptr, 0, f.ptr);
-  const y = n.y.retarget(shape);
-  k.biasResidualPost(act, f.ptr, bias ? bias.ptr : 0, a.ptr, n.sv, y.ptr, B, nout, slope);
+  n.a = a;
+  setScale(n, s);
+  const y = n.y.retarget(f.shape);
+  x.b.k.biasResidualPost(act, f.ptr, bias ? bias.ptr : 0, a.ptr, n.sv, y.ptr, f.shape[0], f.shape[1], slope);
   return record(y, n.backwardFn, x, w, bias, a, n.s);
 }

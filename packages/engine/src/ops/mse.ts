@@ -1,5 +1,5 @@
-import type { Backend, Ptr } from '../backend.js';
-import { gradAcc, isGradEnabled, OpNode, passGrad, record, reuseNode, sameShape, Tensor } from '../tensor.js';
+import type { Ptr } from '../backend.js';
+import { gradAcc, isGradEnabled, OpNode, passGrad, record, reuseNode, sameShape, type Tensor } from '../tensor.js';
 import { SCALAR } from './softmax_xent.js';
 
 class MseNode extends OpNode {
@@ -7,13 +7,8 @@ class MseNode extends OpNode {
   target!: Tensor;
   /** d loss / d pred, computed with the loss */
   d: Ptr = 0;
-  readonly loss: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.loss = new Tensor(b, SCALAR, 0);
-  }
   backward(): void {
-    const { pred, target, loss, d } = this;
+    const { pred, target, y: loss, d } = this;
     const be = pred.b;
     const n = pred.size;
     const g = be.f[loss.grad >> be.shift];
@@ -37,7 +32,7 @@ export function mse(pred: Tensor, target: Tensor): Tensor {
   n.pred = pred;
   n.target = target;
   n.d = want ? be.alloc(pred.size) : 0;
-  const loss = n.loss.retarget(SCALAR);
+  const loss = n.y.retarget(SCALAR);
   be.f[loss.ptr >> be.shift] = be.k.mse(pred.ptr, target.ptr, pred.size, n.d, 1);
   return record(loss, n.backwardFn, pred, target);
 }

@@ -1,14 +1,8 @@
-import type { Backend } from '../backend.js';
-import { gradAcc, OpNode, record, reuseNode, sameShape, Tensor } from '../tensor.js';
+import { gradAcc, OpNode, record, reuseNode, sameShape, type Tensor } from '../tensor.js';
 
 class MulNode extends OpNode {
   a!: Tensor;
   b!: Tensor;
-  readonly y: Tensor;
-  constructor(be: Backend) {
-    super();
-    this.y = new Tensor(be, [], 0);
-  }
   backward(): void {
     const { a, b, y } = this;
     const be = a.b;

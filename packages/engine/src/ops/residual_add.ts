@@ -1,6 +1,5 @@
-import type { Backend } from '../backend.js';
-import { gradAcc, OpNode, passGrad, record, reuseNode, sameShape, Tensor } from '../tensor.js';
-import { addScalarGrad } from './residual_post.js';
+import { gradAcc, OpNode, passGrad, record, reuseNode, sameShape, type Tensor } from '../tensor.js';
+import { addScalarGrad, setScale } from './residual_post.js';
 
 class ResidualAddNode extends OpNode {
   a!: Tensor;
@@ -8,11 +7,6 @@ class ResidualAddNode extends OpNode {
   /** the learnable scale, or null for a constant */
   s: Tensor | null = null;
   sv = 1;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.y = new Tensor(b, [], 0);
-  }
   backward(): void {
     const { a, f, s, y } = this;
     const accF = f.requiresGrad ? gradAcc(f) : 0;
@@ -30,8 +24,7 @@ export function residualAdd(a: Tensor, f: Tensor, s: number | Tensor): Tensor {
   const n = reuseNode(be, ResidualAddNode);
   n.a = a;
   n.f = f;
-  n.s = typeof s === 'number' ? null : s;
-  n.sv = typeof s === 'number' ? s : s.item();
+  setScale(n, s);
   const y = n.y.retarget(a.shape);
   be.k.residualAdd(a.ptr, f.ptr, n.sv, y.ptr, y.size);
   return record(y, n.backwardFn, a, f, n.s);

@@ -1,5 +1,4 @@
-import type { Backend } from '../backend.js';
-import { gradAcc, OpNode, record, reuseNode, sameShape, Tensor } from '../tensor.js';
+import { gradAcc, OpNode, record, reuseNode, sameShape, type Tensor } from '../tensor.js';
 
 class ResidualPostNode extends OpNode {
   z!: Tensor;
@@ -9,11 +8,6 @@ class ResidualPostNode extends OpNode {
   sv = 1;
   act = 0;
   slope = 0;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.y = new Tensor(b, [], 0);
-  }
   backward(): void {
     const { z, a, s, y } = this;
     const accZ = z.requiresGrad ? gradAcc(z) : 0;
@@ -46,8 +40,7 @@ export function residualPost(z: Tensor, a: Tensor, s: number | Tensor, act: numb
   const n = reuseNode(be, ResidualPostNode);
   n.z = z;
   n.a = a;
-  n.s = typeof s === 'number' ? null : s;
-  n.sv = typeof s === 'number' ? s : s.item();
+  setScale(n, s);
   n.act = act;
   n.slope = slope;
   const y = n.y.retarget(z.shape);
@@ -60,4 +53,10 @@ export function addScalarGrad(s: Tensor, v: number): void {
   const acc = gradAcc(s);
   const i = s.grad >> s.b.shift;
   s.b.f[i] = acc ? s.b.f[i] + v : v;
+}
+
+/** A residual record's scale: the learnable scalar tensor (or null for a constant) and its current value. */
+export function setScale(n: { s: Tensor | null; sv: number }, s: number | Tensor): void {
+  n.s = typeof s === 'number' ? null : s;
+  n.sv = typeof s === 'number' ? s : s.item();
 }

@@ -1,14 +1,8 @@
-import type { Backend } from '../backend.js';
-import { gradAcc, OpNode, record, reuseNode, Tensor } from '../tensor.js';
+import { gradAcc, OpNode, record, reuseNode, type Tensor } from '../tensor.js';
 
 class ScaleNode extends OpNode {
   x!: Tensor;
   alpha = 1;
-  readonly y: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.y = new Tensor(b, [], 0);
-  }
   backward(): void {
     const { x, y } = this;
     const acc = gradAcc(x);

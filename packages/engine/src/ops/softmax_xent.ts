@@ -1,5 +1,5 @@
 import type { Backend, Ptr } from '../backend.js';
-import { cols2, isGradEnabled, OpNode, passGrad, record, reuseNode, rows2, Tensor } from '../tensor.js';
+import { cols2, isGradEnabled, OpNode, passGrad, record, reuseNode, rows2, type Tensor } from '../tensor.js';
 
 /** Int32 class labels in the backend's memory. */
 export class Labels {
@@ -23,13 +23,8 @@ class SoftmaxXentNode extends OpNode {
   logits!: Tensor;
   /** the gradient (softmax - onehot) / B, computed with the loss */
   d: Ptr = 0;
-  readonly loss: Tensor;
-  constructor(b: Backend) {
-    super();
-    this.loss = new Tensor(b, SCALAR, 0);
-  }
   backward(): void {
-    const { logits, loss, d } = this;
+    const { logits, y: loss, d } = this;
     const be = logits.b;
     const g = be.f[loss.grad >> be.shift];
     if (g !== 1) be.k.axpby(g, d, 0, d, logits.size);
@@ -50,7 +45,7 @@ export function softmaxCrossEntropy(logits: Tensor, y: Labels): Tensor {
   const n = reuseNode(be, SoftmaxXentNode);
   n.logits = logits;
   n.d = want ? be.alloc(logits.size) : 0;
-  const loss = n.loss.retarget(SCALAR);
+  const loss = n.y.retarget(SCALAR);
   be.f[loss.ptr >> be.shift] = be.k.softmaxXent(logits.ptr, y.ptr, B, C, n.d, 1);
   return record(loss, n.backwardFn, logits);
 }
