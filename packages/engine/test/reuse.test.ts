@@ -80,6 +80,10 @@ describe('op records are reused from step to step', () => {
     const a0 = net(alone, 'post', 'relu');
     const opt0 = new SGD(a0.parameters(), { lr: 0.1 });
     const losses0 = [1, 2, 3, 4].map((s) => step(alone, a0, opt0, s).loss);
+    const aloneOther = await createBackend('wasm');
+    const o0 = net(aloneOther, 'plain', 'tanh', 7);
+    const optO0 = new SGD(o0.parameters(), { lr: 0.1 });
+    const lossesOther0 = [1, 2, 3, 4].map((s) => step(aloneOther, o0, optO0, 100 + s).loss);
 
     const shared = await createBackend('wasm');
     const a = net(shared, 'post', 'relu');
@@ -87,12 +91,16 @@ describe('op records are reused from step to step', () => {
     const opt = new SGD(a.parameters(), { lr: 0.1 });
     const optOther = new SGD(other.parameters(), { lr: 0.1 });
     const losses: number[] = [];
+    const lossesOther: number[] = [];
     for (const s of [1, 2, 3, 4]) {
-      step(shared, other, optOther, 100 + s);
+      lossesOther.push(step(shared, other, optOther, 100 + s).loss);
       losses.push(step(shared, a, opt, s).loss);
     }
     expect(losses).toEqual(losses0);
     expect(weights(a)).toEqual(weights(a0));
+    // both ways round: the plain net's ops take positions a post net's fused ops held a moment before
+    expect(lossesOther).toEqual(lossesOther0);
+    expect(weights(other)).toEqual(weights(o0));
   });
 
   it('chunked evaluation (arena marks) reuses the same records on every call', async () => {
