@@ -94,7 +94,9 @@ function smallRows(r: SectionResult): TargetRow[] {
     const lb = num(me.lowerBoundMs);
     return {
       target: `small net ${row.config} (width 64, batch 64): steps/s vs tfjs wasm`,
-      reslab: `${f(ms ? 1000 / ms : null, 0)} steps/s${lb && ms ? `, gemm ${Math.round((100 * lb) / ms)}% of the step` : ''}`,
+      reslab: `${f(ms ? 1000 / ms : null, 0)} steps/s${lb && ms ? `, gemm ${Math.round((100 * lb) / ms)}% of the step` : ''}${
+        num(me.jsBytesPerStep) !== null ? `, ${f(num(me.jsBytesPerStep)! / 1024)} KiB of JS objects per step` : ''
+      }`,
       peer: `tfjs wasm ${f(peerMs ? 1000 / peerMs : null, 0)} steps/s`,
       ratio: ms && peerMs ? `${f(peerMs / ms)}x` : '-',
       met: null,

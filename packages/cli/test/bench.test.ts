@@ -50,6 +50,22 @@ describe('reslab bench', () => {
     const rows = targetRows([step]);
     expect(rows.map((r) => r.met)).toEqual([true, false, true]);
 
+    const small = targetRows([
+      {
+        bench: 'small',
+        relaxedAvailable: true,
+        rows: [
+          {
+            config: 'post-2 relu d48',
+            'reslab-relaxed': { msPerStep: 2, lowerBoundMs: 1.5, jsBytesPerStep: 1536 },
+            'tfjs-wasm': { msPerStep: 40 },
+          },
+        ],
+      },
+    ]);
+    expect(small[0].reslab).toBe('500 steps/s, gemm 75% of the step, 1.5 KiB of JS objects per step');
+    expect(small[0].ratio).toBe('20.0x');
+
     const mem = targetRows([{ bench: 'memory', steps: 10000, flat: false, heapGrowth: 1e6, wasmGrowth: 0 }]);
     expect(mem[0].met).toBe(false);
     const par = targetRows([{ bench: 'parallel', speedup: 1.9, identical: false, workers: 2, wallMs: { 1: 10, 2: 5 }, target: 1.8 }]);
