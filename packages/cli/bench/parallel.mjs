@@ -4,14 +4,14 @@
 // Prints the wall times, their ratio, the CPU time each used, and whether the results are
 // identical (every run's final numbers and loss history).
 //
-//   node bench/parallel.mjs [--rounds 2] [--quick] [--json] [--workers 2]   (needs npm run build)
+//   node bench/parallel.mjs [--rounds 3] [--quick] [--json] [--workers 2]   (needs npm run build)
 import { availableParallelism, loadavg } from 'node:os';
 import { median, runStudyOnce } from './study-run.mjs';
 
 const argv = process.argv.slice(2);
 const get = (n, d) => (argv.includes(`--${n}`) ? argv[argv.indexOf(`--${n}`) + 1] : d);
 const quick = argv.includes('--quick');
-const rounds = Number(get('rounds', quick ? '1' : '2'));
+const rounds = Number(get('rounds', quick ? '1' : '3'));
 const many = Number(get('workers', '2'));
 
 // 3 variants x 3 activations x 4 seeds = 36 runs (+ 1 fold check) at depth 24, 300 steps (quick: 2 seeds, 150 steps)
