@@ -142,3 +142,18 @@ export function gemmLowerBound(b, calls, { minMs = 20 } = {}) {
   }
   return { ms, flops, gflops: flops / ms / 1e6, calls: calls.length, shapes: shapes.size };
 }
+
+/**
+ * One training step of `model` on the fixed batch (x, y) (B x IN float32, B int labels): forward, softmax
+ * cross-entropy, backward, optimizer step, arena reset. The step the step and small-net benchmarks time.
+ */
+export function stepFn(e, b, model, opt, x, y, shape) {
+  return () => {
+    const xt = e.tensor(b, x, shape);
+    const loss = e.softmaxCrossEntropy(model.forward(xt), e.labels(b, y));
+    opt.zeroGrad();
+    loss.backward();
+    opt.step();
+    b.resetArena();
+  };
+}

@@ -8,7 +8,7 @@
 //   node bench/small.mjs [--rounds 3] [--quick] [--json] [--only reslab,tfjs-wasm]   (needs npm run build)
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms } from './lib.mjs';
+import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms, stepFn } from './lib.mjs';
 
 const here = fileURLToPath(import.meta.url);
 const B = 64;
@@ -78,14 +78,7 @@ async function reslab(cfgs, minMs) {
       b,
     );
     const opt = new e.Adam(model.parameters(), { lr: LR });
-    const step = () => {
-      const xt = e.tensor(b, x, [B, IN]);
-      const loss = e.softmaxCrossEntropy(model.forward(xt), e.labels(b, y));
-      opt.zeroGrad();
-      loss.backward();
-      opt.step();
-      b.resetArena();
-    };
+    const step = stepFn(e, b, model, opt, x, y, [B, IN]);
     const ms = msPerCall(step, { warm: 20, minMs });
     // kernel calls per step
     let kcalls = 0;

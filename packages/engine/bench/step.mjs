@@ -10,7 +10,7 @@
 // (A B C D A B C D ...), and the medians are compared; times are CPU time of the process.
 // Usage: node bench/step.mjs [--rounds 3] [--quick] [--json] [--only wasm,wasm-relaxed,js,tfjs-wasm,tfjs-cpu]   (needs npm run build)
 import { fileURLToPath } from 'node:url';
-import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms } from './lib.mjs';
+import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms, stepFn } from './lib.mjs';
 
 const B = 128;
 const IN = 784;
@@ -51,14 +51,7 @@ async function reslab(kind, minMs) {
   const model = e.buildModel(spec, { inputDim: IN, outputDim: OUT }, 1, b);
   const opt = new e.SGD(model.parameters(), { lr: LR, momentum: 0 });
   const { x, y } = data();
-  const step = () => {
-    const xt = e.tensor(b, x, [B, IN]);
-    const loss = e.softmaxCrossEntropy(model.forward(xt), e.labels(b, y));
-    opt.zeroGrad();
-    loss.backward();
-    opt.step();
-    b.resetArena();
-  };
+  const step = stepFn(e, b, model, opt, x, y, [B, IN]);
   const ms = msPerCall(step, { warm: kind === 'wasm' ? 5 : 1, minMs });
   const out = { ms, params: model.numParameters(), relaxed: kind === 'wasm' && relaxedSimdSupported() };
   if (kind === 'wasm') {

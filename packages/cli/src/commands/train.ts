@@ -11,6 +11,7 @@ import {
   parseVariant,
   planStudy,
   type RunEvent,
+  type RunResult,
   type RunSpec,
   resolveStudy,
   SCHEDULES,
@@ -118,22 +119,16 @@ function specFromFlags(f: TrainFlags): RunSpec {
   return parseRunSpec(s);
 }
 
-interface TrainResult {
-  spec: RunSpec;
-  status: 'ok' | 'diverged';
-  divergedAt: number | null;
-  steps: number;
-  finalTrainLoss: number | null;
-  finalTestLoss: number | null;
-  finalTestAcc: number | null;
-  params: number;
-  timeMs: number;
-  backend: string;
-  history: Array<{ step: number; trainLoss: number; testLoss: number; testAcc: number | null }>;
+/** What `reslab train` reports (--json prints it): the run's result without the layer statistics, and its files. */
+type TrainResult = Pick<
+  RunResult,
+  'spec' | 'status' | 'divergedAt' | 'steps' | 'finalTrainLoss' | 'finalTestLoss' | 'finalTestAcc' | 'params' | 'timeMs' | 'backend'
+> & {
+  history: Array<Pick<RunResult['history'][number], 'step' | 'trainLoss' | 'testLoss' | 'testAcc'>>;
   outDir: string;
   files: Record<string, string>;
   checkpoint: string | null;
-}
+};
 
 function renderTrain(r: TrainResult, c: Colors, charts: boolean): string {
   const m = r.spec.model;

@@ -307,17 +307,20 @@ function summarizeChecks(records: JobRecord[]): CheckSummary[] {
     if (r.kind === 'train') continue;
     const label = r.label ?? r.id;
     const trained = r.result !== null;
+    const kind = r.kind;
+    /** a check without a verdict: it failed to run, or recorded nothing */
+    const unjudged = (why: string): CheckSummary => ({
+      id: r.id,
+      kind,
+      label,
+      trained,
+      ok: null,
+      value: null,
+      tolerance: null,
+      line: `${label}: ${why}`,
+    });
     if (r.error) {
-      out.push({
-        id: r.id,
-        kind: r.kind,
-        label,
-        trained,
-        ok: null,
-        value: null,
-        tolerance: null,
-        line: `${label}: could not run (${r.error})`,
-      });
+      out.push(unjudged(`could not run (${r.error})`));
       continue;
     }
     if (r.kind === 'fold' && r.fold) {
@@ -350,16 +353,7 @@ function summarizeChecks(records: JobRecord[]): CheckSummary[] {
         line: `${label}: over ${t.steps.length} evaluations the train losses differ by at most ${fmt(t.maxAbsLossDiff)} (losses up to ${fmt(scale)}); the control run (post-1 with its initial weights nudged by one float32 rounding step) moves by ${fmt(t.controlMaxAbsLossDiff)}; tolerance ${fmt(tol)}${wd}: ${ok ? 'the same training trajectory up to rounding' : 'different trajectories'}`,
       });
     } else {
-      out.push({
-        id: r.id,
-        kind: r.kind,
-        label,
-        trained,
-        ok: null,
-        value: null,
-        tolerance: null,
-        line: `${label}: no measurement recorded`,
-      });
+      out.push(unjudged('no measurement recorded'));
     }
   }
   return out;

@@ -1,7 +1,7 @@
 /** Small pieces the study hooks share: finding cells, comparing two cells against their seed ranges, pivot tables. */
 import type { Analysis, CellSummary, Table } from '../analyze.js';
 import { fmt } from '../stats.js';
-import type { ResolvedStudy, Value } from '../study.js';
+import type { ResolvedStudy, StudyDef, Value } from '../study.js';
 
 /** The cell whose values match `where` on the given axes. */
 export const findCell = (a: Analysis, where: Record<string, Value>): CellSummary | undefined =>
@@ -84,4 +84,26 @@ export function otherAxisCombos(grid: ResolvedStudy['grid'], key: string): Array
       .map(([k, v]) => `${k.replace(/^(model|train|data)\./, '')} ${v}`)
       .join(', '),
   }));
+}
+
+/**
+ * The run settings the two He et al. 2016 unit studies (placement, shortcuts) share: SGD with momentum on 6,000
+ * MNIST digits for 400 steps, three seeds, the better of two learning rates, and a smaller browser budget.
+ * A function: each study gets its own objects.
+ */
+export function unitStudyRun(): Pick<StudyDef, 'seeds' | 'lrGrid' | 'budgets' | 'metrics'> & {
+  train: StudyDef['base']['train'];
+  data: StudyDef['base']['data'];
+} {
+  return {
+    train: { optimizer: 'sgd', momentum: 0.9, batchSize: 64, epochs: 1000, maxSteps: 400, evalEvery: 50 },
+    data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
+    seeds: [1, 2, 3],
+    lrGrid: [0.01, 0.05],
+    budgets: {
+      cli: {},
+      browser: { seeds: 2, lrGrid: [0.05], set: { 'model.width': 32, 'model.depth': 16, 'train.maxSteps': 200, 'data.size': 2000 } },
+    },
+    metrics: ['trainLoss', 'testAcc', 'diverged', 'lr', 'gradRatio'],
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
 import type { StudyDef, Value } from '../study.js';
-import { compareAcc, errorText, findCell, lossText, otherAxisCombos } from './helpers.js';
+import { compareAcc, errorText, findCell, lossText, otherAxisCombos, unitStudyRun } from './helpers.js';
 
 /** The designs: name -> settings, unit equation, CIFAR-10 test error of ResNet-110 in He et al. 2016 Table 2. */
 export const PLACEMENT_DESIGNS: Record<string, { set: Record<string, Value>; unit: string; paper: number }> = {
@@ -49,6 +49,8 @@ export function spearman(x: number[], y: number[]): number | null {
   return sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : null;
 }
 
+const UNIT = unitStudyRun();
+
 export const placementStudy: StudyDef = {
   name: 'placement',
   title: 'Where the activation and the batch norm go (He et al. 2016, Fig. 4)',
@@ -66,18 +68,15 @@ export const placementStudy: StudyDef = {
   },
   base: {
     model: { width: 64, depth: 48, norm: 'batch', init: 'he', activation: 'relu', shortcut: 'identity' },
-    train: { optimizer: 'sgd', momentum: 0.9, batchSize: 64, epochs: 1000, maxSteps: 400, evalEvery: 50 },
-    data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
+    train: UNIT.train,
+    data: UNIT.data,
   },
   designs: Object.fromEntries(Object.entries(PLACEMENT_DESIGNS).map(([k, d]) => [k, d.set])),
   grid: { design: Object.keys(PLACEMENT_DESIGNS) },
-  seeds: [1, 2, 3],
-  lrGrid: [0.01, 0.05],
-  budgets: {
-    cli: {},
-    browser: { seeds: 2, lrGrid: [0.05], set: { 'model.width': 32, 'model.depth': 16, 'train.maxSteps': 200, 'data.size': 2000 } },
-  },
-  metrics: ['trainLoss', 'testAcc', 'diverged', 'lr', 'gradRatio'],
+  seeds: UNIT.seeds,
+  lrGrid: UNIT.lrGrid,
+  budgets: UNIT.budgets,
+  metrics: UNIT.metrics,
   layout: { tables: null, rows: ['design'] },
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const names = (ctx.study.grid.find((g) => g.key === 'design')?.values ?? []).map(String);

@@ -3,7 +3,7 @@
  */
 import type { Analysis, AnalysisContext } from '../analyze.js';
 import type { StudyDef } from '../study.js';
-import { compareAcc, errorText, findCell, lossText, otherAxisCombos } from './helpers.js';
+import { compareAcc, errorText, findCell, lossText, otherAxisCombos, unitStudyRun } from './helpers.js';
 
 /** shortcut -> the block it makes and He et al. 2016 Table 1 (ResNet-110, CIFAR-10 test error %). */
 export const SHORTCUT_ROWS: Record<string, { unit: string; paper: string }> = {
@@ -14,6 +14,8 @@ export const SHORTCUT_ROWS: Record<string, { unit: string; paper: string }> = {
   projection: { unit: "a' = g(W_s a + F(a))", paper: '12.22 (1x1 conv)' },
   dropout: { unit: "a' = g(drop_0.5(a) + F(a))", paper: 'fail' },
 };
+
+const UNIT = unitStudyRun();
 
 export const shortcutsStudy: StudyDef = {
   name: 'shortcuts',
@@ -41,17 +43,14 @@ export const shortcutsStudy: StudyDef = {
       shortcutScale: 0.5,
       shortcutDropout: 0.5,
     },
-    train: { optimizer: 'sgd', momentum: 0.9, batchSize: 64, epochs: 1000, maxSteps: 400, evalEvery: 50 },
-    data: { name: 'mnist', size: 6000, trainRatio: 0.8 },
+    train: UNIT.train,
+    data: UNIT.data,
   },
   grid: { 'model.shortcut': Object.keys(SHORTCUT_ROWS) },
-  seeds: [1, 2, 3],
-  lrGrid: [0.01, 0.05],
-  budgets: {
-    cli: {},
-    browser: { seeds: 2, lrGrid: [0.05], set: { 'model.width': 32, 'model.depth': 16, 'train.maxSteps': 200, 'data.size': 2000 } },
-  },
-  metrics: ['trainLoss', 'testAcc', 'diverged', 'lr', 'gradRatio'],
+  seeds: UNIT.seeds,
+  lrGrid: UNIT.lrGrid,
+  budgets: UNIT.budgets,
+  metrics: UNIT.metrics,
   layout: { tables: null, rows: ['model.shortcut'] },
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const kinds = (ctx.study.grid.find((g) => g.key === 'model.shortcut')?.values ?? []).map(String);
