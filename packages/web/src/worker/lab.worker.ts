@@ -5,7 +5,7 @@
  *   stepper; RunEvents are forwarded (step events thinned to a progress
  *   message every ~50 ms), and after each evaluation the decision boundary (2-D
  *   data) or the predictions on a few test digits (MNIST) are sent.
- * - job: one study job through the engine's runJob (a fresh backend per job).
+ * - job: one study job through the engine's runJob (on a backend the worker reuses from job to job).
  * - fold: the engine's fold checks on a post-1 net (identity and projection).
  * - checkpoint: load a CLI checkpoint and describe it.
  */
