@@ -32,6 +32,25 @@ interface RawMemory {
   buffer(): ArrayBuffer;
 }
 
+/**
+ * The tensors a step recorded, in order. `length = 0` empties it but keeps its slots: a plain array emptied with
+ * `length = 0` gives its storage back and the next step's pushes allocate it again (about 2 KiB a step).
+ */
+export class Tape {
+  private readonly slots: Tensor[] = [];
+  /** how many tensors are on the tape; set it to 0 to clear */
+  length = 0;
+  push(t: Tensor): void {
+    this.slots[this.length++] = t;
+  }
+  at(i: number): Tensor {
+    return this.slots[i];
+  }
+  *[Symbol.iterator](): Generator<Tensor> {
+    for (let i = 0; i < this.length; i++) yield this.slots[i];
+  }
+}
+
 export class Backend {
   /** float element size in bytes, and log2 of it (ptr >> shift = float index) */
   readonly bytes: 4 | 8;
@@ -39,7 +58,7 @@ export class Backend {
   f!: Float32Array | Float64Array;
   i32!: Int32Array;
   /** the autograd tape of the current step (see tensor.ts) */
-  tape: Tensor[] = [];
+  readonly tape = new Tape();
   /**
    * Op records reused from step to step (see `reuseNode` in tensor.ts): the n-th op of a step takes the n-th
    * record of the previous step. `nodeCount` restarts with the arena.

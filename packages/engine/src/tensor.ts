@@ -96,7 +96,7 @@ export class Tensor {
     b.k.fill(this.grad, 1, 1);
     const tape = b.tape;
     for (let i = tape.length - 1; i >= 0; i--) {
-      const t = tape[i];
+      const t = tape.at(i);
       if (t.gradReady && t.backwardFn) t.backwardFn();
     }
     tape.length = 0;
