@@ -63,7 +63,7 @@ export function coreRelaxedWasmBytes(): Uint8Array<ArrayBuffer> {
   return relaxedBytes;
 }
 
-// NOTE: one compiled module per build, shared by every instance (each run gets a fresh instance): V8 then keeps
+// NOTE: one compiled module per build, shared by every instance (every backend gets its own instance): V8 then keeps
 // the optimised code of the hot kernels instead of starting every instance in its baseline tier again.
 const compiled = new Map<boolean, Promise<WebAssembly.Module>>();
 function compileCore(relaxed: boolean): Promise<WebAssembly.Module> {

@@ -1,7 +1,8 @@
 /**
  * Running one job of a study: the part a Node worker thread and a browser Web
- * Worker share. A job gets a fresh backend, so its numbers depend on its spec
- * and seed only (not on which worker ran it, or what ran before). A diverged
+ * Worker share. A job runs on its thread's backend, cleared (withBackend), so
+ * its numbers depend on its spec and seed only (not on which worker ran it, or
+ * what ran before: tested with memory left full of NaN). A diverged
  * run is a result; an engine error in one job is recorded on its record.
  */
 import { type Backend, type BackendKind, withBackend } from '../backend.js';
