@@ -247,6 +247,20 @@ describe('running jobs (js backend, tiny)', () => {
     expect(again.result!.history.map((h) => h.trainLoss)).toEqual(t.result!.history.map((h) => h.trainLoss));
     const a = analyzeStudy(def, plan.study, recs, plan.jobs.length);
     expect(a.checks.map((c) => c.ok)).toEqual([true, true, true]);
+    expect(a.checks[0].line).toMatch(/in float32 and .* in float64/);
+  });
+
+  it('on the float64 backend the fold check is its own float64 copy and says float64', async () => {
+    const plan = expandStudy(def);
+    const t = await runJob(plan.jobs[0], { study: 'tinyrun', backend: 'js64' });
+    expect(t.backend).toBe('js64');
+    expect(t.fold!.roundingError).toBe(0);
+    expect(t.fold!.maxAbsDiff64).toBe(t.fold!.maxAbsDiff);
+    expect(t.fold!.maxAbsDiff).toBeLessThan(1e-12 * Math.max(1, t.fold!.maxAbsOutput));
+    const a = analyzeStudy(def, plan.study, [t], plan.jobs.length);
+    const grid = a.checks.find((c) => c.id === 'fold:grid');
+    expect(grid?.line).toMatch(/in float64 and .* in float64; .*own float64 rounding error 0/);
+    expect(grid?.line).not.toMatch(/float32/);
   });
 });
 

@@ -301,6 +301,9 @@ export const TWIN_RULE =
 export const FOLD_RULE =
   "max |y_post1 - y_folded| <= 4 x (the post-1 net's own float32 rounding error, max |y_float32 - y_float64|) + 16 x 2^-23 x max(1, max|y|)";
 
+/** The float precision a record's run computed in (the js64 backend: float64; wasm and js: float32). */
+const precision = (r: Pick<JobRecord, 'backend'>): string => (r.backend === 'js64' ? 'float64' : 'float32');
+
 function summarizeChecks(records: JobRecord[]): CheckSummary[] {
   const out: CheckSummary[] = [];
   for (const r of records) {
@@ -334,7 +337,7 @@ function summarizeChecks(records: JobRecord[]): CheckSummary[] {
         ok,
         value: r.fold.maxAbsDiff,
         tolerance: tol,
-        line: `${label}: max |y_post1 - y_folded| = ${fmt(r.fold.maxAbsDiff)} in float32 (outputs up to ${fmt(r.fold.maxAbsOutput)}, the net's own float32 rounding error ${fmt(r.fold.roundingError)}, tolerance ${fmt(tol)}), ${fmt(r.fold.maxAbsDiff64)} in float64: ${ok ? 'same function' : 'NOT the same function'}`,
+        line: `${label}: max |y_post1 - y_folded| = ${fmt(r.fold.maxAbsDiff)} in ${precision(r)} (outputs up to ${fmt(r.fold.maxAbsOutput)}, the net's own ${precision(r)} rounding error ${fmt(r.fold.roundingError)}, tolerance ${fmt(tol)}), ${fmt(r.fold.maxAbsDiff64)} in float64: ${ok ? 'same function' : 'NOT the same function'}`,
       });
     } else if (r.kind === 'twin' && r.twin) {
       const t = r.twin;
@@ -579,7 +582,7 @@ export function analyzeRecords(def: StudyData, study: ResolvedStudy, records: Jo
       ok: bad.length === 0,
       value: w.maxAbsDiff,
       tolerance: foldTolerance(w),
-      line: `every trained post-1 net of the grid (${foldRecs.length} runs) folded into a plain net W' = I + W: max |y_post1 - y_folded| / max(1, max|y|) up to ${fmt(maxRel)} in float32 and ${fmt(maxRel64)} in float64; closest to its tolerance: ${worst.cellKey ?? worst.id} with ${fmt(w.maxAbsDiff)} vs tolerance ${fmt(foldTolerance(w))} (outputs up to ${fmt(w.maxAbsOutput)}, own float32 rounding error ${fmt(w.roundingError)}); ${bad.length === 0 ? 'all' : `${foldRecs.length - bad.length} of ${foldRecs.length}`} within tolerance`,
+      line: `every trained post-1 net of the grid (${foldRecs.length} runs) folded into a plain net W' = I + W: max |y_post1 - y_folded| / max(1, max|y|) up to ${fmt(maxRel)} in ${precision(worst)} and ${fmt(maxRel64)} in float64; closest to its tolerance: ${worst.cellKey ?? worst.id} with ${fmt(w.maxAbsDiff)} vs tolerance ${fmt(foldTolerance(w))} (outputs up to ${fmt(w.maxAbsOutput)}, own ${precision(worst)} rounding error ${fmt(w.roundingError)}); ${bad.length === 0 ? 'all' : `${foldRecs.length - bad.length} of ${foldRecs.length}`} within tolerance`,
     });
   }
   if (checks.some((c) => c.kind === 'fold')) {

@@ -52,10 +52,14 @@ export function datasetFor(spec: RunSpec): Promise<Dataset> {
  */
 export async function measureFold(model: Model, x: ArrayLike<number>): Promise<FoldMeasure> {
   const r = foldCheck(model, x);
-  const r64 = await withBackend('js64', async (b64) => {
-    const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
-    return foldCheck(m64, x);
-  });
+  // NOTE: a float64 run is its own float64 copy (a checkpoint would round its weights to float32)
+  const r64 =
+    model.backend.bytes === 8
+      ? r
+      : await withBackend('js64', async (b64) => {
+          const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
+          return foldCheck(m64, x);
+        });
   let maxAbsOutput = 0;
   let roundingError = 0;
   for (let i = 0; i < r.original.length; i++) {
