@@ -6,7 +6,6 @@
 // timed on their own), kernel calls per step and JS bytes allocated per step.
 //
 //   node bench/small.mjs [--rounds 3] [--quick] [--json] [--only reslab,tfjs-wasm]   (needs npm run build)
-import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms, stepFn } from './lib.mjs';
 
@@ -37,33 +36,9 @@ function data() {
   return { x: new Float32Array(B * IN).map(r), y: new Int32Array(B).map(() => Math.floor(r() * OUT)) };
 }
 
-/**
- * JS bytes allocated per call of fn, short-lived objects included: V8's sampling heap profiler (every 64 bytes on
- * average) with the objects later freed by a minor or major GC kept in the profile. Heap growth would miss them.
- */
-async function jsBytesPerCall(fn, n) {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 64,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  for (let i = 0; i < n; i++) fn();
-  const { profile } = await session.post('HeapProfiler.stopSampling');
-  session.disconnect();
-  let bytes = 0;
-  const walk = (node) => {
-    bytes += node.selfSize;
-    for (const c of node.children) walk(c);
-  };
-  walk(profile.head);
-  return { bytes: bytes / n };
-}
-
 async function reslab(cfgs, minMs) {
   const e = await import('../dist/index.js');
+  const { jsBytesPerCall } = await import('../dist/node/index.js');
   const b = await e.createBackend('wasm');
   const { relaxedSimdSupported } = await import('@reslab/core-wasm');
   const { x, y } = data();
@@ -83,7 +58,7 @@ async function reslab(cfgs, minMs) {
     // JS allocation first, while the step's code is hot and stable (the counting wrappers below deoptimise it);
     // the least of three windows, so a window in which the JIT was still catching up does not count
     const allocWindows = [];
-    for (let w = 0; w < 3; w++) allocWindows.push((await jsBytesPerCall(step, 300)).bytes);
+    for (let w = 0; w < 3; w++) allocWindows.push(await jsBytesPerCall(step, 300));
     // kernel calls per step
     let kcalls = 0;
     const saved = { ...b.k };

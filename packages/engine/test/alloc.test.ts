@@ -4,36 +4,14 @@
  * Before the op records were reused a step of such a net allocated tens of KiB; a tape emptied with `length = 0`
  * alone cost about 0.5 KiB.
  */
-import { Session } from 'node:inspector/promises';
 import { describe, expect, it } from 'vitest';
 import { createBackend } from '../src/backend.js';
 import { buildModel } from '../src/nn/model.js';
+import { jsBytesPerCall } from '../src/node/alloc.js';
 import { labels, softmaxCrossEntropy } from '../src/ops/softmax_xent.js';
 import { Adam } from '../src/optim/optimizer.js';
 import { Rng } from '../src/rng.js';
 import { tensor } from '../src/tensor.js';
-
-/** JS bytes allocated per call of fn (sampled every 64 bytes on average, objects later collected included). */
-async function bytesPerCall(fn: () => void, n: number): Promise<number> {
-  const session = new Session();
-  session.connect();
-  await session.post('HeapProfiler.enable');
-  await session.post('HeapProfiler.startSampling', {
-    samplingInterval: 64,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  for (let i = 0; i < n; i++) fn();
-  const { profile } = await session.post('HeapProfiler.stopSampling');
-  session.disconnect();
-  let bytes = 0;
-  const walk = (node: { selfSize: number; children: unknown[] }): void => {
-    bytes += node.selfSize;
-    for (const c of node.children) walk(c as typeof node);
-  };
-  walk(profile.head as unknown as { selfSize: number; children: unknown[] });
-  return bytes / n;
-}
 
 describe('JS allocation per training step', () => {
   it('a post-2 ReLU net of 24 layers allocates under 256 bytes of JS objects per step (forward, backward, Adam)', async () => {
@@ -58,7 +36,7 @@ describe('JS allocation per training step', () => {
     for (let i = 0; i < 1000; i++) step(); // warm-up: records made, code optimised (unoptimised code boxes floats)
     // the least of three windows: a window in which the JIT was still catching up (a loaded machine) does not count
     const windows: number[] = [];
-    for (let w = 0; w < 3; w++) windows.push(await bytesPerCall(step, 500));
+    for (let w = 0; w < 3; w++) windows.push(await jsBytesPerCall(step, 500));
     const perStep = Math.min(...windows);
     expect(Number.isFinite(perStep)).toBe(true);
     // measured ~50 B (the loss value's box and the like); a tape that gives its storage back costs ~550 B more,

@@ -7,6 +7,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { decodeMnist, type MnistData, registerMnistSource } from '../data/mnist.js';
 
+export { jsBytesPerCall } from './alloc.js';
+
 /** data/mnist.bin of the engine package (the same relative path from src/node and dist/node). */
 export const MNIST_BIN_PATH = fileURLToPath(new URL('../../data/mnist.bin', import.meta.url));
 
