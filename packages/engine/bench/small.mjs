@@ -55,10 +55,8 @@ async function reslab(cfgs, minMs) {
     const opt = new e.Adam(model.parameters(), { lr: LR });
     const step = stepFn(e, b, model, opt, x, y, [B, IN]);
     const ms = msPerCall(step, { warm: 20, minMs });
-    // JS allocation first, while the step's code is hot and stable (the counting wrappers below deoptimise it);
-    // the least of three windows, so a window in which the JIT was still catching up does not count
-    const allocWindows = [];
-    for (let w = 0; w < 3; w++) allocWindows.push(await jsBytesPerCall(step, 300));
+    // JS allocation first, while the step's code is hot and stable (the counting wrappers below deoptimise it)
+    const jsBytesPerStep = await jsBytesPerCall(step, 300, { windows: 3 });
     // kernel calls per step
     let kcalls = 0;
     const saved = { ...b.k };
@@ -80,7 +78,7 @@ async function reslab(cfgs, minMs) {
       gemmFlops: lb.flops,
       gemmCalls: lb.calls,
       kernelCalls: kcalls,
-      jsBytesPerStep: Math.min(...allocWindows),
+      jsBytesPerStep,
     });
     b.release(mark);
   }

@@ -34,7 +34,8 @@ interface RawMemory {
 
 /**
  * The tensors a step recorded, in order. `length = 0` empties it but keeps its slots: a plain array emptied with
- * `length = 0` gives its storage back and the next step's pushes allocate it again (about 2 KiB a step).
+ * `length = 0` gives its storage back and the next step's pushes allocate it again (about 1 KiB a step for a
+ * 48-layer net).
  */
 export class Tape {
   private readonly slots: Tensor[] = [];

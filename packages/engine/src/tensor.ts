@@ -58,9 +58,13 @@ export class Tensor {
    * this, through their reused records (see `reuseNode`): the old contents were already dead.
    */
   retarget(shape: readonly number[]): this {
+    return this.rebind(shape, this.b.alloc(numel(shape)));
+  }
+  /** Reuse this object for the data at `ptr` (shape `shape`; no gradient, off the tape), e.g. a reused batch view. */
+  rebind(shape: readonly number[], ptr: Ptr): this {
     this.shape = shape;
     this.size = numel(shape);
-    this.ptr = this.b.alloc(this.size);
+    this.ptr = ptr;
     this.grad = 0;
     this.gradReady = false;
     this.backwardFn = null;
@@ -173,15 +177,16 @@ export function record(
 ): Tensor {
   if (!gradEnabled) return y;
   if (!a.requiresGrad && !b?.requiresGrad && !c?.requiresGrad && !d?.requiresGrad && !e?.requiresGrad) return y;
-  y.requiresGrad = true;
-  y.backwardFn = fn;
-  y.b.tape.push(y);
-  return y;
+  return onTape(y, fn);
 }
 
 /** `record` for an op with any number of inputs. */
 export function recordList(y: Tensor, fn: () => void, inputs: readonly Tensor[]): Tensor {
   if (!gradEnabled || !inputs.some((x) => x.requiresGrad)) return y;
+  return onTape(y, fn);
+}
+
+function onTape(y: Tensor, fn: () => void): Tensor {
   y.requiresGrad = true;
   y.backwardFn = fn;
   y.b.tape.push(y);

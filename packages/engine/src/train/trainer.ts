@@ -101,8 +101,8 @@ export class Trainer {
   private readonly resident: Resident;
   /** the model's BatchNorm layers (measure saves and restores their running statistics) */
   private batchNorms: BatchNorm[] | null = null;
-  /** the training batch's objects, reused every step (see batch) */
-  private readonly trainBatch: { x: Tensor; y: Labels | Tensor; labels: Labels; target: Tensor };
+  /** the training batch's objects, reused every step (see batch): labels for classification, else a target tensor */
+  private readonly trainBatch: { x: Tensor; y: Labels | Tensor };
 
   /** Parse the spec, create the backend (unless given) and load the dataset (unless given). */
   static async create(spec: RunSpecInput, opts: TrainOptions = {}): Promise<Trainer> {
@@ -120,8 +120,10 @@ export class Trainer {
   ) {
     checkDataset(dataset);
     const t = spec.train;
-    const labels = new Labels(backend, 0, 0);
-    this.trainBatch = { x: new Tensor(backend, [], 0), y: labels, labels, target: new Tensor(backend, [], 0) };
+    this.trainBatch = {
+      x: new Tensor(backend, [], 0),
+      y: dataset.kind === 'classification' ? new Labels(backend, 0, 0) : new Tensor(backend, [], 0),
+    };
     this.mark = backend.mark();
     const rng = new Rng(spec.seed);
     this.model = buildModel(spec.model, { inputDim: dataset.inputDim, outputDim: dataset.outputDim }, rng, backend);
@@ -213,17 +215,10 @@ export class Trainer {
       if (cls) i32[(yp >> 2) + r] = i32[(src.y >> 2) + i];
       else f.copyWithin((yp >> b.shift) + r * o, (src.y >> b.shift) + i * o, (src.y >> b.shift) + (i + 1) * o);
     }
-    if (cls) {
-      tb.labels.ptr = yp;
-      tb.labels.size = n;
-      tb.y = tb.labels;
-    } else {
-      const shape = shape2(tb.target.shape, n, o);
-      tb.target.shape = shape;
-      tb.target.size = n * o;
-      tb.target.ptr = yp;
-      tb.y = tb.target;
-    }
+    if (tb.y instanceof Labels) {
+      tb.y.ptr = yp;
+      tb.y.size = n;
+    } else tb.y.rebind(shape2(tb.y.shape, n, o), yp);
     return tb;
   }
 
