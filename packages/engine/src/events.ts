@@ -15,6 +15,13 @@ export interface LayerStats {
   layerNames: string[];
   /** L2 norm of the residual stream (the hidden activation, averaged per example) after each block. */
   streamNorms: number[];
+  /** mean of the hidden state after each block, over the batch and the units. */
+  streamMean: number[];
+  /**
+   * spread of the hidden state after each block: the standard deviation over the batch of each unit, averaged over
+   * the units. How much the state still differs between inputs (0: every input is mapped to the same point).
+   */
+  streamSpread: number[];
   /** fraction of active ReLU units (x > 0) or of saturated sigmoid/tanh units, per block. */
   active: number[];
 }
@@ -38,8 +45,14 @@ export type RunEvent =
 export interface RunResult {
   spec: RunSpec;
   status: 'ok' | 'diverged';
-  /** step at which a non-finite loss appeared (diverged runs). */
+  /** step at which the run diverged (diverged runs). */
   divergedAt: number | null;
+  /** why it diverged: a non-finite loss, or an evaluated train loss above the limit (diverged runs). */
+  divergedWhy: 'non-finite' | 'loss-limit' | null;
+  /** the loss of a chance predictor on this dataset: ln C for C classes, the variance of the targets for regression. */
+  chanceLoss: number;
+  /** train.divergeFactor x chanceLoss (null: divergeFactor 0, only non-finite losses diverge). */
+  divergeLimit: number | null;
   steps: number;
   finalTrainLoss: number | null;
   finalTestLoss: number | null;

@@ -4,22 +4,29 @@
  * (S = I for the identity shortcut, W_r for a projection, c I for a scaled one).
  */
 import { buildModel, type Model } from './nn/model.js';
-import { SpecError } from './spec.js';
+import { type ModelSpec, SpecError, variantName } from './spec.js';
 import { noGrad, tensor } from './tensor.js';
+
+/** Why a model cannot be folded into a plain net, or null when it can (post-1, no norm, a shortcut linear in a). */
+export function whyNotFoldable(sp: Pick<ModelSpec, 'block' | 'skip' | 'norm' | 'shortcut'>): string | null {
+  if (sp.block !== 'post' || sp.skip !== 1) return `the model is ${variantName(sp)}, not post-1`;
+  if (sp.norm !== 'none') return `norm '${sp.norm}' does not fold into one matrix (use norm 'none')`;
+  if (!['identity', 'projection', 'scale'].includes(sp.shortcut))
+    return `shortcut '${sp.shortcut}' is not linear in a (use identity, projection or scale)`;
+  return null;
+}
 
 /** The equivalent plain model of a post-1 model (norm none; identity, projection or scale shortcut). Same backend. */
 export function foldPost1(model: Model): Model {
   const sp = model.spec;
-  const why =
-    sp.block !== 'post' || sp.skip !== 1
-      ? `the model is ${sp.block === 'plain' ? 'plain' : `${sp.block}-${sp.skip}`}, not post-1`
-      : sp.norm !== 'none'
-        ? `norm '${sp.norm}' does not fold into one matrix (use norm 'none')`
-        : !['identity', 'projection', 'scale'].includes(sp.shortcut)
-          ? `shortcut '${sp.shortcut}' is not linear in a (use identity, projection or scale)`
-          : null;
+  const why = whyNotFoldable(sp);
   if (why) throw new SpecError(`foldPost1: ${why}`);
-  const plain = buildModel({ ...sp, block: 'plain', skip: 1, shortcut: 'identity', branchScale: 'none' }, model.io, 0, model.backend);
+  const plain = buildModel(
+    { ...sp, block: 'plain', skip: 1, shortcut: 'identity', branchScale: 'none', residualAt: 'all' },
+    model.io,
+    0,
+    model.backend,
+  );
   const copy = (dst: { set(d: ArrayLike<number>): unknown }, src: { toArray(): number[] }) => dst.set(src.toArray());
   copy(plain.inLayer.weight, model.inLayer.weight);
   copy(plain.inLayer.bias!, model.inLayer.bias!);
@@ -27,6 +34,13 @@ export function foldPost1(model: Model): Model {
   copy(plain.outLayer.bias!, model.outLayer.bias!);
   const w = sp.width;
   model.blocks.forEach((blk, i) => {
+    const fc = plain.blocks[i].fcs[0];
+    if (blk.spec.block === 'plain') {
+      // the plain layers around a single block in the middle (residualAt 'middle') are copied as they are
+      copy(fc.weight, blk.fcs[0].weight);
+      copy(fc.bias!, blk.fcs[0].bias!);
+      return;
+    }
     const s = blk.alpha ? blk.alpha.item() : blk.fixedScale;
     const W = blk.fcs[0].weight.toArray();
     const S = blk.proj ? blk.proj.weight.toArray() : null;
@@ -34,7 +48,6 @@ export function foldPost1(model: Model): Model {
     for (let r = 0; r < w; r++) {
       for (let j = 0; j < w; j++) W[r * w + j] = s * W[r * w + j] + (S ? S[r * w + j] : r === j ? c : 0);
     }
-    const fc = plain.blocks[i].fcs[0];
     fc.weight.set(W);
     fc.bias!.set(blk.fcs[0].bias!.toArray().map((v) => s * v));
   });
@@ -57,7 +70,7 @@ export interface FoldCheck {
  * Fold a post-1 model and compare both models' outputs (eval mode) on x
  * (rows x inputDim values, row-major). The folded model's memory is released.
  */
-export function foldCheck(model: Model, x: ArrayLike<number>): FoldCheck {
+export function foldCheck(model: Model, x: ArrayLike<number>, fold: (m: Model) => Model = foldPost1): FoldCheck {
   const d = model.io.inputDim;
   if (x.length === 0 || x.length % d !== 0)
     throw new SpecError(`foldCheck: ${x.length} input values are not a whole number of rows of ${d}`);
@@ -65,7 +78,7 @@ export function foldCheck(model: Model, x: ArrayLike<number>): FoldCheck {
   const mark = b.mark();
   const wasTraining = model.training;
   try {
-    const plain = foldPost1(model);
+    const plain = fold(model);
     model.eval();
     plain.eval();
     const top = b.arenaTop();

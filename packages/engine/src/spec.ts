@@ -16,7 +16,10 @@ export const NORMS = ['none', 'batch', 'layer'] as const;
  */
 export const NORM_PLACES = ['branch', 'post', 'after-add', 'after-linear'] as const;
 export const BRANCH_SCALES = ['none', 'fixed', 'rezero', 'zero-last', 'fixup'] as const;
-export const INITS = ['he', 'xavier', 'normal'] as const;
+/** he = Kaiming normal, xavier = Glorot normal, normal = N(0, initStd^2); auto = fitted to the activation (resolveInit). */
+export const INITS = ['auto', 'he', 'xavier', 'normal'] as const;
+/** Where the residual blocks sit: every block of the stack, or one block in the middle of an otherwise plain stack. */
+export const RESIDUAL_AT = ['all', 'middle'] as const;
 export const DATASETS = ['mnist', 'circle', 'xor', 'gauss', 'spiral', 'moons', 'plane', 'sine'] as const;
 export const OPTIMIZERS = ['sgd', 'adam', 'adamw'] as const;
 export const SCHEDULES = ['constant', 'step', 'cosine'] as const;
@@ -48,14 +51,24 @@ export const ModelSpecSchema = z
     branchScale: z.enum(BRANCH_SCALES).default('none'),
     /** for branchScale = 'fixed'. */
     branchScaleValue: finite.default(1),
-    init: z.enum(INITS).default('he'),
+    /** auto (the default): fitted to the activation (see resolveInit). */
+    init: z.enum(INITS).default('auto'),
     /** for init = 'normal'. */
     initStd: finite.positive().default(0.05),
     /** dropout after each hidden activation (0 = off). */
     dropout: finite.min(0).max(0.99).default(0),
+    /** all: the stack is made of blocks; middle: one block of the spec's kind in the middle, plain layers around it. */
+    residualAt: z.enum(RESIDUAL_AT).default('all'),
   })
   .superRefine((m, ctx) => {
-    if (m.block !== 'plain' && m.depth % m.skip !== 0) {
+    if (m.block !== 'plain' && m.residualAt === 'middle' && m.depth < m.skip) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['depth'],
+        message: `depth ${m.depth} is less than the skip length ${m.skip}: one block in the middle needs depth >= ${m.skip}`,
+      });
+    }
+    if (m.block !== 'plain' && m.residualAt === 'all' && m.depth % m.skip !== 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['depth'],
@@ -100,6 +113,11 @@ export const TrainSpecSchema = z.strictObject({
   maxSteps: nonNegInt.default(0),
   /** evaluate on the test set and emit an 'eval' event every evalEvery steps (0 = once per epoch). */
   evalEvery: nonNegInt.default(0),
+  /**
+   * a run diverges when a loss becomes non-finite, or when an evaluated train loss exceeds divergeFactor x the chance
+   * loss of the dataset (ln C for C classes, the targets' variance for regression); 0 = non-finite losses only.
+   */
+  divergeFactor: finite.min(0).default(10),
 });
 export type TrainSpec = z.infer<typeof TrainSpecSchema>;
 
@@ -145,4 +163,13 @@ export function parseVariant(name: string): { block: ModelSpec['block']; skip: n
   if (skip < 1 || skip > 8) throw new SpecError(`skip length in '${name}' must be 1..8`);
   return { block, skip };
 }
+/**
+ * The initialisation a spec uses. 'auto' follows PyTorch and Keras practice: He (Kaiming) for the ReLU family and
+ * GELU, Xavier (Glorot) for tanh, sigmoid and the identity (a linear net).
+ */
+export function resolveInit(m: Pick<ModelSpec, 'init' | 'activation'>): Exclude<ModelSpec['init'], 'auto'> {
+  if (m.init !== 'auto') return m.init;
+  return m.activation === 'relu' || m.activation === 'leaky_relu' || m.activation === 'gelu' ? 'he' : 'xavier';
+}
+
 export const variantName = (m: Pick<ModelSpec, 'block' | 'skip'>): string => (m.block === 'plain' ? 'plain' : `${m.block}-${m.skip}`);

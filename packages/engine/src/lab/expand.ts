@@ -1,10 +1,12 @@
 /**
- * Grid expansion: a resolved study becomes a flat, deterministically ordered
- * list of jobs (cells in grid order, first axis outermost; then learning rate;
- * then seed; then the checks). Each job carries its full, validated RunSpec and
- * a stable id derived from its cell, lr, seed and a hash of the spec, so a
- * resumed study recognises finished jobs and never reuses a job whose spec
- * changed.
+ * Grid expansion: a resolved study becomes a deterministically ordered list of
+ * starting jobs (cells in grid order, first axis outermost; then the cell's
+ * starting learning rates; then the tuning seeds; then the checks). The
+ * learning-rate search (lrsearch.ts, driven by scheduler.ts) adds jobs as cells
+ * finish: further rates, then the other seeds at the chosen rate. Each job
+ * carries its full, validated RunSpec and a stable id derived from its cell, lr,
+ * seed and a hash of the spec, so a resumed study recognises finished jobs and
+ * never reuses a job whose spec changed.
  */
 import { type RunSpec, RunSpecSchema, SpecError } from '../spec.js';
 import { canonicalJson, hash8 } from './stats.js';
@@ -19,6 +21,7 @@ import {
   resolveStudy,
   type StudyData,
   type StudyOverrides,
+  startingLrs,
   type Value,
 } from './study.js';
 
@@ -50,6 +53,7 @@ export type Job = TrainJob | CheckJob;
 
 export interface Plan {
   study: ResolvedStudy;
+  /** the starting jobs (the learning-rate search adds more as cells finish: see StudyScheduler) */
   jobs: Job[];
 }
 
@@ -59,7 +63,7 @@ export function cellKeyOf(grid: ResolvedStudy['grid'], cell: Record<string, Valu
   return grid.map((a) => fmtValue(a.key, cell[a.key])).join('/') || 'all';
 }
 
-function cartesian(grid: ResolvedStudy['grid']): Array<Record<string, Value>> {
+export function cartesian(grid: ResolvedStudy['grid']): Array<Record<string, Value>> {
   let cells: Array<Record<string, Value>> = [{}];
   for (const a of grid) {
     const next: Array<Record<string, Value>> = [];
@@ -81,10 +85,26 @@ function buildSpec(study: ResolvedStudy, entries: Array<[string, Value]>, lr: nu
   return r.data;
 }
 
+/** The middle rate of the starting grid of the cell a check's settings describe. */
+function middleLr(study: ResolvedStudy, entries: Array<[string, Value]>): number {
+  const spec = buildSpec(
+    study,
+    entries.filter(([k]) => k !== 'train.lr'),
+    1,
+    study.seeds[0],
+    'check',
+  );
+  const g = startingLrs(study, spec.train.optimizer);
+  return g[Math.floor(g.length / 2)];
+}
+
 function checkJob(study: ResolvedStudy, c: CheckDef): CheckJob {
   // a check runs at the first value of every axis unless it sets the field, at the middle learning rate
   const first: Array<[string, Value]> = study.grid.map((a) => [a.key, a.values[0]]);
-  const lr = typeof c.set?.['train.lr'] === 'number' ? (c.set['train.lr'] as number) : study.lrGrid[Math.floor(study.lrGrid.length / 2)];
+  const lr =
+    typeof c.set?.['train.lr'] === 'number'
+      ? (c.set['train.lr'] as number)
+      : middleLr(study, [...first, ...(c.set ? Object.entries(c.set) : [])]);
   const set = Object.entries(c.set ?? {}).filter(([k]) => k !== 'train.lr');
   const seed = c.seed ?? study.seeds[0];
   const spec = buildSpec(study, [...first, ...set], lr, seed, `check '${c.label}'`);
@@ -97,21 +117,38 @@ function checkJob(study: ResolvedStudy, c: CheckDef): CheckJob {
   return { kind: c.kind, id: `${c.kind}:${c.label}#${hash8(canonicalJson({ spec, trained }))}`, label: c.label, trained, seed, spec };
 }
 
-/** Expand a resolved study into jobs. */
+/** The seeds that run at every rate the search tries (all seeds unless lrSearch.tuneSeeds says fewer). */
+export const tuningSeeds = (study: Pick<ResolvedStudy, 'seeds' | 'lrSearch'>): number[] =>
+  study.lrSearch.tuneSeeds === null ? [...study.seeds] : study.seeds.slice(0, study.lrSearch.tuneSeeds);
+
+/** The starting learning rates of a cell: its optimizer's grid (lrGrids), else the study's lrGrid. */
+export function cellStartLrs(study: ResolvedStudy, cell: Record<string, Value>): number[] {
+  const spec = buildSpec(study, Object.entries(cell), 1, study.seeds[0], cellKeyOf(study.grid, cell));
+  return startingLrs(study, spec.train.optimizer);
+}
+
+/** The job of one cell at one learning rate and seed. */
+export function trainJob(study: ResolvedStudy, cell: Record<string, Value>, lr: number, seed: number): TrainJob {
+  const cellKey = cellKeyOf(study.grid, cell);
+  const spec = buildSpec(study, Object.entries(cell), lr, seed, cellKey);
+  const probe = study.probe ?? undefined;
+  const id = `${cellKey}/lr=${lr}/seed=${seed}#${hash8(canonicalJson(probe ? { spec, probe } : spec))}`;
+  const fold = study.foldTrained && spec.model.block === 'post' && spec.model.skip === 1;
+  return { kind: 'train', id, cell, cellKey, lr, seed, spec, fold, ...(probe ? { probe } : {}) };
+}
+
+/** Expand a resolved study into its starting jobs. */
 export function planStudy(study: ResolvedStudy): Plan {
   const jobs: Job[] = [];
   const seen = new Set<string>();
+  const seeds = tuningSeeds(study);
   for (const cell of cartesian(study.grid)) {
-    const cellKey = cellKeyOf(study.grid, cell);
-    for (const lr of study.lrGrid) {
-      for (const seed of study.seeds) {
-        const spec = buildSpec(study, Object.entries(cell), lr, seed, cellKey);
-        const probe = study.probe ?? undefined;
-        const id = `${cellKey}/lr=${lr}/seed=${seed}#${hash8(canonicalJson(probe ? { spec, probe } : spec))}`;
-        if (seen.has(id)) throw new SpecError(`the grid repeats a value: ${cellKey} appears twice`);
-        seen.add(id);
-        const fold = study.foldTrained && spec.model.block === 'post' && spec.model.skip === 1;
-        jobs.push({ kind: 'train', id, cell, cellKey, lr, seed, spec, fold, ...(probe ? { probe } : {}) });
+    for (const lr of cellStartLrs(study, cell)) {
+      for (const seed of seeds) {
+        const job = trainJob(study, cell, lr, seed);
+        if (seen.has(job.id)) throw new SpecError(`the grid repeats a value: ${job.cellKey} appears twice`);
+        seen.add(job.id);
+        jobs.push(job);
       }
     }
   }
@@ -123,6 +160,3 @@ export function planStudy(study: ResolvedStudy): Plan {
 export function expandStudy(def: StudyData, overrides: StudyOverrides = {}, budget: Budget = 'cli'): Plan {
   return planStudy(resolveStudy(def, budget, overrides));
 }
-
-/** The RunSpecs of a plan's grid runs, in plan order. */
-export const planSpecs = (plan: Plan): RunSpec[] => plan.jobs.map((j) => j.spec);

@@ -50,15 +50,15 @@ export function datasetFor(spec: RunSpec): Promise<Dataset> {
  * Fold a post-1 model and compare outputs on x (rows x inputDim): in the model's own precision, and again on a
  * float64 copy of the same weights, which also gives the float32 rounding error of the unfolded net.
  */
-export async function measureFold(model: Model, x: ArrayLike<number>): Promise<FoldMeasure> {
-  const r = foldCheck(model, x);
+export async function measureFold(model: Model, x: ArrayLike<number>, fold: (m: Model) => Model = foldPost1): Promise<FoldMeasure> {
+  const r = foldCheck(model, x, fold);
   // NOTE: a float64 run is its own float64 copy (a checkpoint would round its weights to float32)
   const r64 =
     model.backend.bytes === 8
       ? r
       : await withBackend('js64', async (b64) => {
           const { model: m64 } = loadCheckpoint(saveCheckpoint(model, model.spec, model.io), b64);
-          return foldCheck(m64, x);
+          return foldCheck(m64, x, fold);
         });
   let maxAbsOutput = 0;
   let roundingError = 0;

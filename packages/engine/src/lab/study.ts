@@ -1,52 +1,37 @@
 /**
  * A study is data: a base run spec, a grid of axes over model/train/data
- * fields, seeds, a small learning-rate grid (every cell is compared at its own
- * best learning rate) and budgets. Built-in studies add an explanation, the
- * published finding to compare with, and an analysis hook; a user-written
- * study file is the same JSON without the hooks.
+ * fields, seeds, a starting learning-rate grid (every cell is compared at its
+ * own best learning rate, found by a search that extends the grid until the
+ * best rate is bracketed, see lrsearch.ts) and budgets. Built-in studies add an
+ * explanation, the published finding to compare with, and an analysis hook; a
+ * user-written study file is the same JSON without the hooks.
+ *
+ * The zod schemas below are the one declaration of the JSON formats; the types are derived from them.
  */
 import { z } from 'zod';
-import { type ModelSpecInput, parseVariant, parseWith, SpecError } from '../spec.js';
-import type { Analysis, AnalysisContext } from './analyze.js';
+import { OPTIMIZERS, parseVariant, parseWith, SpecError } from '../spec.js';
+import type { Analysis, AnalysisContext } from './types.js';
 
-export type Value = string | number | boolean;
-
-/** Changes applied on top of a study: a budget, or the user's CLI flags / URL. */
-export interface StudyOverrides {
-  /** replace (or add) grid axes: key is 'variant' or a dotted path like 'model.depth'. */
-  grid?: Record<string, Value[]>;
-  /** set base fields, e.g. { 'train.maxSteps': 300, 'data.size': 4000 }. */
-  set?: Record<string, Value>;
-  /** explicit seeds, or a count n meaning seeds 1..n. */
-  seeds?: number[] | number;
-  lrGrid?: number[];
-  /** fold-check the trained post-1 runs of the grid (needs a post-1 variant). */
-  foldTrained?: boolean;
-  /** extra checks replace the study's own when given. */
-  checks?: CheckDef[];
-}
+const ValueSchema = z.union([z.string(), z.number(), z.boolean()]);
+export type Value = z.output<typeof ValueSchema>;
+const SetSchema = z.record(z.string(), ValueSchema);
+const lrList = z.array(z.number().finite('a learning rate must be a finite number').positive('a learning rate must be positive')).min(1);
 
 /**
  * Jobs that are not grid cells:
  * - fold: build a post-1 model (identity or projection shortcut from `set`), optionally train it,
  *   fold it into a plain net (W' = I + W, or W_r + W) and measure the max abs output difference;
  * - twin: train a post-1 net and a plain net initialised at I + W from the same seed and compare their trajectories.
+ * `trained` (fold): train before folding (false = at initialisation).
  */
-export interface CheckDef {
-  kind: 'fold' | 'twin';
-  label: string;
-  set?: Record<string, Value>;
-  /** fold: train before folding (false = at initialisation). */
-  trained?: boolean;
-  seed?: number;
-}
-
-export interface Layout {
-  /** one table per value of this axis (e.g. 'model.depth'), or null for a single table. */
-  tables: string | null;
-  /** axes whose combinations make the rows, in this order; default: every other axis. */
-  rows?: string[];
-}
+const CheckSchema = z.strictObject({
+  kind: z.enum(['fold', 'twin']),
+  label: z.string().min(1),
+  set: SetSchema.optional(),
+  trained: z.boolean().optional(),
+  seed: z.number().int().nonnegative().optional(),
+});
+export type CheckDef = z.output<typeof CheckSchema>;
 
 /**
  * A measurement every grid run of a study makes (built-in studies):
@@ -55,39 +40,98 @@ export interface Layout {
  * - shatter (Balduzzi et al. 2017): no training; the gradient of the (scalar) output with respect to a 1-D input at
  *   `points` evenly spaced inputs in [lo, hi), and its autocorrelation up to lag `maxLag`.
  */
-export type ProbeDef =
-  | { kind: 'lesion'; ks: number[]; draws: number }
-  | { kind: 'shatter'; points: number; lo: number; hi: number; maxLag: number };
+const ProbeSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('lesion'), ks: z.array(z.number().int().positive()).min(1), draws: z.number().int().min(1).max(1000) }),
+  z.strictObject({
+    kind: z.literal('shatter'),
+    points: z.number().int().min(8).max(65536),
+    lo: z.number().finite(),
+    hi: z.number().finite(),
+    maxLag: z.number().int().min(1).max(1024),
+  }),
+]);
+export type ProbeDef = z.output<typeof ProbeSchema>;
 
-/** The JSON part of a study (what a study file holds, what study.json records). */
-export interface StudyData {
-  name: string;
-  title: string;
-  question: string;
-  /** a few paragraphs with the equations, plain text. */
-  explanation: string;
-  /** the published result this study is compared with. */
-  finding: { source: string; text: string };
-  base: { model?: Record<string, Value>; train?: Record<string, Value>; data?: Record<string, Value> };
-  grid: Record<string, Value[]>;
-  seeds: number[];
-  lrGrid: number[];
-  /** how the learning rate of each cell is chosen, in words (printed with the tables). */
-  lrCriterion?: string;
-  budgets: { cli: StudyOverrides; browser: StudyOverrides };
-  /** columns shown in the tables. */
-  metrics: Metric[];
-  layout: Layout;
-  foldTrained?: boolean;
-  checks?: CheckDef[];
-  /** named combinations of settings: the values of a 'design' grid axis (e.g. the unit designs of He et al. 2016 Fig. 4). */
-  designs?: Record<string, Record<string, Value>>;
-  /** a measurement every grid run makes (see ProbeDef). */
-  probe?: ProbeDef;
-}
+/**
+ * The learning-rate search (see lrsearch.ts): extend the starting grid past an edge while the best rate sits there,
+ * by the grid's factor, at most `maxExtra` rates beyond each end; `tuneSeeds` first seeds run at every rate tried
+ * (the rate is chosen by their median), the other seeds only at the chosen rate. `extend: false` keeps the grid.
+ */
+const LrSearchSchema = z.strictObject({
+  extend: z.boolean().default(true),
+  maxExtra: z.number().int().min(0).max(8).default(3),
+  tuneSeeds: z.number().int().min(1).max(1000).nullable().default(null),
+});
+export type LrSearch = z.output<typeof LrSearchSchema>;
 
-export const METRICS = ['trainLoss', 'testLoss', 'testAcc', 'trainAcc', 'diverged', 'lr', 'gradRatio', 'time'] as const;
+/** Starting learning-rate grids per optimizer (cells with another optimizer use lrGrid). */
+const LrGridsSchema = z.partialRecord(z.enum(OPTIMIZERS), lrList);
+
+/** Changes applied on top of a study: a budget, or the user's CLI flags / URL. */
+const OverridesSchema = z.strictObject({
+  /** replace (or add) grid axes: key is 'variant' or a dotted path like 'model.depth'. */
+  grid: z.record(z.string(), z.array(ValueSchema).min(1)).optional(),
+  /** set base fields, e.g. { 'train.maxSteps': 300, 'data.size': 4000 }. */
+  set: SetSchema.optional(),
+  /** explicit seeds, or a count n meaning seeds 1..n. */
+  seeds: z.union([z.array(z.number().int().nonnegative()).min(1), z.number().int().min(1).max(1000)]).optional(),
+  /** the starting grid of every cell (replaces lrGrids too). */
+  lrGrid: lrList.optional(),
+  lrGrids: LrGridsSchema.optional(),
+  lrSearch: LrSearchSchema.partial().optional(),
+  /** fold-check the trained post-1 runs of the grid (needs a post-1 variant). */
+  foldTrained: z.boolean().optional(),
+  /** extra checks replace the study's own when given. */
+  checks: z.array(CheckSchema).optional(),
+});
+export type StudyOverrides = z.output<typeof OverridesSchema>;
+
+export const METRICS = ['trainLoss', 'testLoss', 'testAcc', 'trainAcc', 'diverged', 'lr', 'init', 'gradRatio', 'time'] as const;
 export type Metric = (typeof METRICS)[number];
+
+/** One table per combination of the `tables` axes (null: a single table); `rows`: axes whose combinations make the rows, in order. */
+const LayoutSchema = z.strictObject({
+  tables: z.union([z.string(), z.array(z.string()).min(1)]).nullable(),
+  rows: z.array(z.string()).optional(),
+});
+export type Layout = z.output<typeof LayoutSchema>;
+
+const BaseSchema = z.strictObject({ model: SetSchema.optional(), train: SetSchema.optional(), data: SetSchema.optional() });
+
+/** The JSON of a study (what a study file holds after defaults, what study.json records). */
+const StudyDataSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, - and _'),
+  title: z.string(),
+  question: z.string(),
+  /** a few paragraphs with the equations, plain text. */
+  explanation: z.string(),
+  /** the published result this study is compared with. */
+  finding: z.strictObject({ source: z.string(), text: z.string() }),
+  base: BaseSchema,
+  grid: z.record(z.string(), z.array(ValueSchema).min(1, 'an axis needs at least one value')),
+  seeds: z.array(z.number().int().nonnegative()).min(1),
+  lrGrid: lrList,
+  lrGrids: LrGridsSchema.optional(),
+  lrSearch: LrSearchSchema.optional(),
+  /** how the learning rate of each cell is chosen, in words (printed with the tables). */
+  lrCriterion: z.string().optional(),
+  budgets: z.strictObject({ cli: OverridesSchema, browser: OverridesSchema }),
+  /** columns shown in the tables. */
+  metrics: z.array(z.enum(METRICS)),
+  layout: LayoutSchema,
+  foldTrained: z.boolean().optional(),
+  checks: z.array(CheckSchema).optional(),
+  /** named combinations of settings: the values of a 'design' grid axis (e.g. the unit designs of He et al. 2016 Fig. 4). */
+  designs: z.record(z.string(), SetSchema).optional(),
+  /** a measurement every grid run makes (see ProbeDef). */
+  probe: ProbeSchema.optional(),
+  /**
+   * a grid axis whose values are alternative protocols (e.g. 'train.optimizer'): every conclusion of the verdict
+   * says whether it holds under each of them.
+   */
+  protocolAxis: z.string().optional(),
+});
+export type StudyData = z.output<typeof StudyDataSchema>;
 
 /** A built-in study: its data plus an optional analysis hook that adds verdict lines and tables. */
 export interface StudyDef extends StudyData {
@@ -102,7 +146,10 @@ export interface ResolvedStudy {
   base: { model: Record<string, Value>; train: Record<string, Value>; data: Record<string, Value> };
   grid: Array<{ key: string; values: Value[] }>;
   seeds: number[];
+  /** the starting learning-rate grid of cells whose optimizer has none in lrGrids */
   lrGrid: number[];
+  lrGrids: Partial<Record<(typeof OPTIMIZERS)[number], number[]>>;
+  lrSearch: LrSearch;
   foldTrained: boolean;
   checks: CheckDef[];
   designs: Record<string, Record<string, Value>>;
@@ -166,6 +213,13 @@ function cloneBase(b: StudyData['base']): ResolvedStudy['base'] {
   return { model: { ...(b.model ?? {}) }, train: { ...(b.train ?? {}) }, data: { ...(b.data ?? {}) } };
 }
 
+const positiveLrs = (lrs: number[], where: string): void => {
+  if (lrs.length === 0) throw new SpecError(`${where}: a study needs at least one learning rate`);
+  for (const lr of lrs) {
+    if (!(Number.isFinite(lr) && lr > 0)) throw new SpecError(`${where}: learning rates must be positive finite numbers, got ${lr}`);
+  }
+};
+
 export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: StudyOverrides = {}): ResolvedStudy {
   const r: ResolvedStudy = {
     name: def.name,
@@ -173,6 +227,8 @@ export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: 
     grid: Object.entries(def.grid).map(([key, values]) => ({ key, values: [...values] })),
     seeds: [...def.seeds],
     lrGrid: [...def.lrGrid],
+    lrGrids: Object.fromEntries(Object.entries(def.lrGrids ?? {}).map(([k, v]) => [k, [...(v ?? [])]])),
+    lrSearch: LrSearchSchema.parse(def.lrSearch ?? {}),
     foldTrained: def.foldTrained ?? false,
     checks: [...(def.checks ?? [])],
     designs: { ...(def.designs ?? {}) },
@@ -194,7 +250,13 @@ export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: 
       else r.grid.push({ key, values: [...values] });
     }
     if (o.seeds !== undefined) r.seeds = seedList(o.seeds);
-    if (o.lrGrid !== undefined) r.lrGrid = [...o.lrGrid];
+    if (o.lrGrids !== undefined) r.lrGrids = { ...r.lrGrids, ...o.lrGrids };
+    if (o.lrGrid !== undefined) {
+      // an explicit starting grid (--lr-grid) is the grid of every cell
+      r.lrGrid = [...o.lrGrid];
+      r.lrGrids = {};
+    }
+    if (o.lrSearch !== undefined) r.lrSearch = { ...r.lrSearch, ...o.lrSearch };
     if (o.foldTrained !== undefined) r.foldTrained = o.foldTrained;
     if (o.checks !== undefined) r.checks = [...o.checks];
   }
@@ -206,70 +268,43 @@ export function resolveStudy(def: StudyData, budget: Budget = 'cli', overrides: 
   }
   for (const a of r.grid) if (a.key === 'design') for (const v of a.values) expandDesigns(r, [['design', v]]);
   if (r.seeds.length === 0) throw new SpecError('a study needs at least one seed');
-  if (r.lrGrid.length === 0) throw new SpecError('a study needs at least one learning rate (lrGrid)');
-  for (const lr of r.lrGrid) {
-    if (!(Number.isFinite(lr) && lr > 0)) throw new SpecError(`learning rates must be positive numbers, got ${lr}`);
-  }
+  positiveLrs(r.lrGrid, 'lrGrid');
+  for (const [opt, lrs] of Object.entries(r.lrGrids)) positiveLrs(lrs ?? [], `lrGrids.${opt}`);
   for (const s of r.seeds) {
     if (!(Number.isInteger(s) && s >= 0 && s < 2 ** 31)) throw new SpecError(`seeds must be integers in 0..2^31-1, got ${s}`);
   }
+  if (r.lrSearch.tuneSeeds !== null && r.lrSearch.tuneSeeds > r.seeds.length) r.lrSearch.tuneSeeds = r.seeds.length;
   return r;
+}
+
+/** The starting learning-rate grid of a cell (its optimizer's grid in lrGrids, else lrGrid), sorted ascending. */
+export function startingLrs(study: Pick<ResolvedStudy, 'lrGrid' | 'lrGrids'>, optimizer: string): number[] {
+  const g = study.lrGrids[optimizer as keyof ResolvedStudy['lrGrids']] ?? study.lrGrid;
+  return [...new Set(g)].sort((a, b) => a - b);
 }
 
 // ---------- user-written study files ----------
 
-const value = z.union([z.string(), z.number(), z.boolean()]);
-const setSchema = z.record(z.string(), value);
-const checkSchema = z.strictObject({
-  kind: z.enum(['fold', 'twin']),
-  label: z.string().min(1),
-  set: setSchema.optional(),
-  trained: z.boolean().optional(),
-  seed: z.number().int().nonnegative().optional(),
-});
-const probeSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('lesion'), ks: z.array(z.number().int().positive()).min(1), draws: z.number().int().min(1).max(1000) }),
-  z.strictObject({
-    kind: z.literal('shatter'),
-    points: z.number().int().min(8).max(65536),
-    lo: z.number().finite(),
-    hi: z.number().finite(),
-    maxLag: z.number().int().min(1).max(1024),
-  }),
-]);
-const overridesSchema = z.strictObject({
-  grid: z.record(z.string(), z.array(value).min(1)).optional(),
-  set: setSchema.optional(),
-  seeds: z.union([z.array(z.number().int().nonnegative()).min(1), z.number().int().min(1).max(1000)]).optional(),
-  lrGrid: z.array(z.number().positive()).min(1).optional(),
-  foldTrained: z.boolean().optional(),
-  checks: z.array(checkSchema).optional(),
-});
-
-/** The JSON format of a study file (`reslab sweep --grid file.json`, the web page's study import). */
-export const StudyFileSchema = z.strictObject({
-  name: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]*$/i, 'use letters, digits, - and _')
-    .default('custom'),
+/** The JSON format of a study file (`reslab sweep --grid file.json`, the web page's study import): StudyData with defaults. */
+export const StudyFileSchema = StudyDataSchema.extend({
+  name: StudyDataSchema.shape.name.default('custom'),
   title: z.string().optional(),
-  question: z.string().optional(),
-  explanation: z.string().optional(),
-  finding: z.strictObject({ source: z.string(), text: z.string() }).optional(),
-  base: z.strictObject({ model: setSchema.optional(), train: setSchema.optional(), data: setSchema.optional() }).default({}),
-  grid: z.record(z.string(), z.array(value).min(1, 'an axis needs at least one value')).default({}),
-  seeds: z.union([z.array(z.number().int().nonnegative()).min(1), z.number().int().min(1).max(1000)]).default(1),
-  lrGrid: z.array(z.number().positive()).min(1).optional(),
-  lrCriterion: z.string().optional(),
-  budgets: z.strictObject({ cli: overridesSchema.optional(), browser: overridesSchema.optional() }).optional(),
-  metrics: z.array(z.enum(METRICS)).optional(),
-  layout: z.strictObject({ tables: z.string().nullable(), rows: z.array(z.string()).optional() }).optional(),
-  foldTrained: z.boolean().optional(),
-  checks: z.array(checkSchema).optional(),
-  designs: z.record(z.string(), setSchema).optional(),
-  probe: probeSchema.optional(),
+  question: z.string().default(''),
+  explanation: z.string().default(''),
+  finding: StudyDataSchema.shape.finding.default({ source: '', text: '' }),
+  base: BaseSchema.default({}),
+  grid: StudyDataSchema.shape.grid.default({}),
+  seeds: z.union([StudyDataSchema.shape.seeds, z.number().int().min(1).max(1000)]).default(1),
+  lrGrid: lrList.optional(),
+  budgets: z.strictObject({ cli: OverridesSchema.optional(), browser: OverridesSchema.optional() }).optional(),
+  metrics: StudyDataSchema.shape.metrics.default(['trainLoss', 'testAcc', 'diverged', 'lr']),
+  layout: LayoutSchema.default({ tables: null }),
 });
 export type StudyFile = z.input<typeof StudyFileSchema>;
+
+/** The axes a layout's `tables` names (none for a single table). */
+export const tableAxes = (layout: Pick<Layout, 'tables'>): string[] =>
+  layout.tables === null ? [] : Array.isArray(layout.tables) ? layout.tables : [layout.tables];
 
 /** Validate a parsed study file (or a grid file) into study data, with clear `path: problem` messages. */
 export function parseStudyFile(json: unknown, what = 'study file'): StudyData {
@@ -278,33 +313,23 @@ export function parseStudyFile(json: unknown, what = 'study file'): StudyData {
   const base = { model: { ...f.base.model }, train: { ...f.base.train }, data: { ...f.base.data } };
   delete base.train.lr;
   const data: StudyData = {
-    name: f.name,
+    ...f,
     title: f.title ?? f.name,
-    question: f.question ?? '',
-    explanation: f.explanation ?? '',
-    finding: f.finding ?? { source: '', text: '' },
     base,
-    grid: f.grid,
     seeds: seedList(f.seeds),
     lrGrid,
-    lrCriterion: f.lrCriterion,
     budgets: { cli: f.budgets?.cli ?? {}, browser: f.budgets?.browser ?? {} },
-    metrics: f.metrics ?? ['trainLoss', 'testAcc', 'diverged', 'lr'],
-    layout: f.layout ?? { tables: null },
-    foldTrained: f.foldTrained,
-    checks: f.checks,
-    designs: f.designs,
-    probe: f.probe,
   };
   // keys are checked here so a typo fails before anything runs
   try {
     for (const key of Object.keys(data.grid)) splitKey(key);
     for (const s of SECTIONS) for (const k of Object.keys(data.base[s] ?? {})) splitKey(`${s}.${k}`);
-    if (data.layout.tables !== null && !(data.layout.tables in data.grid)) {
-      throw new SpecError(
-        `layout.tables '${data.layout.tables}' is not a grid axis (axes: ${Object.keys(data.grid).join(', ') || 'none'})`,
-      );
+    for (const t of tableAxes(data.layout)) {
+      if (!(t in data.grid))
+        throw new SpecError(`layout.tables '${t}' is not a grid axis (axes: ${Object.keys(data.grid).join(', ') || 'none'})`);
     }
+    if (data.protocolAxis !== undefined && !(data.protocolAxis in data.grid))
+      throw new SpecError(`protocolAxis '${data.protocolAxis}' is not a grid axis`);
   } catch (e) {
     if (e instanceof SpecError) throw new SpecError(`${what}: ${e.message}`);
     throw e;
@@ -316,10 +341,4 @@ export function parseStudyFile(json: unknown, what = 'study file'): StudyData {
 export function studyData(def: StudyDef): StudyData {
   const { analyze: _a, ...data } = def;
   return data;
-}
-
-/** A variant name for a partial model spec (after defaults). */
-export function variantOf(model: Pick<ModelSpecInput, 'block' | 'skip'>): string {
-  const block = model.block ?? 'post';
-  return block === 'plain' ? 'plain' : `${block}-${model.skip ?? 2}`;
 }

@@ -1,10 +1,10 @@
 import type { Rng } from '../rng.js';
-import type { ModelSpec } from '../spec.js';
+import { type ModelSpec, resolveInit } from '../spec.js';
 import type { Tensor } from '../tensor.js';
 
 /** Standard deviation of a weight of fan-in `nin`, fan-out `nout` under the spec's scheme. */
-export function initStd(spec: Pick<ModelSpec, 'init' | 'initStd'>, nin: number, nout: number): number {
-  switch (spec.init) {
+export function initStd(spec: Pick<ModelSpec, 'init' | 'initStd' | 'activation'>, nin: number, nout: number): number {
+  switch (resolveInit(spec)) {
     case 'he':
       return Math.sqrt(2 / nin);
     case 'xavier':

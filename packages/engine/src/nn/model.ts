@@ -3,7 +3,9 @@
  *
  *   x -> in (inputDim -> width, then g; preact: no g) -> block1 .. blockN -> [preact: norm, g] -> out (width -> outputDim)
  *
- * N = depth / skip blocks (plain: depth blocks of one layer). Layer names:
+ * N = depth / skip blocks (plain: depth blocks of one layer). With residualAt 'middle' the stack is plain but for
+ * one block of the spec's kind in the middle: floor((depth - skip) / 2) plain layers, the block, then the rest
+ * (the input layer keeps its g and there is no final norm + g: the block sits inside a plain net). Layer names:
  * 'in', 'block3.fc1', 'block3.proj', 'block3.gate', 'out'.
  */
 import { Act } from '@reslab/core-wasm';
@@ -43,16 +45,22 @@ export class Model extends Module {
     readonly rng: Rng,
   ) {
     super();
-    const { width, block } = spec;
+    const { width } = spec;
     this.act = Act[spec.activation];
-    this.inLayer = this.registerModule(
-      'in',
-      new Linear(backend, io.inputDim, width, { act: block === 'preact' ? 0 : this.act, slope: spec.slope }),
-    );
-    const n = block === 'plain' ? spec.depth : spec.depth / spec.skip;
-    for (let i = 1; i <= n; i++) this.blocks.push(this.registerModule(`block${i}`, new ResidualBlock(backend, spec, this.act, rng)));
-    if (block === 'preact' && spec.norm !== 'none') this.finalNorm = this.registerModule('final', makeNorm(backend, spec.norm, width)!);
+    const pre = this.preact;
+    this.inLayer = this.registerModule('in', new Linear(backend, io.inputDim, width, { act: pre ? 0 : this.act, slope: spec.slope }));
+    const kinds = blockKinds(spec);
+    const plain = { ...spec, block: 'plain' as const };
+    kinds.forEach((k, i) => {
+      this.blocks.push(this.registerModule(`block${i + 1}`, new ResidualBlock(backend, k === 'plain' ? plain : spec, this.act, rng)));
+    });
+    if (pre && spec.norm !== 'none') this.finalNorm = this.registerModule('final', makeNorm(backend, spec.norm, width)!);
     this.outLayer = this.registerModule('out', new Linear(backend, width, io.outputDim));
+  }
+
+  /** A pre-activation stack: its input layer has no g, and a final (norm +) g comes before the output layer. */
+  get preact(): boolean {
+    return this.spec.block === 'preact' && this.spec.residualAt === 'all';
   }
 
   /** (Re)initialise every parameter from rng (deterministic order: in, blocks, out). */
@@ -60,7 +68,8 @@ export class Model extends Module {
     const sp = this.spec;
     initNormal(this.inLayer.weight, initStd(sp, this.io.inputDim, sp.width), rng);
     this.inLayer.bias!.set(new Float64Array(sp.width));
-    for (const b of this.blocks) b.init(rng, this.blocks.length);
+    const residual = this.blocks.filter((b) => b.spec.block !== 'plain').length;
+    for (const b of this.blocks) b.init(rng, b.spec.block === 'plain' ? this.blocks.length : residual);
     initNormal(this.outLayer.weight, initStd(sp, sp.width, this.io.outputDim), rng);
     this.outLayer.bias!.set(new Float64Array(this.io.outputDim));
   }
@@ -71,11 +80,11 @@ export class Model extends Module {
     }
     const sp = this.spec;
     let h = this.inLayer.forward(x);
-    if (sp.block !== 'preact' && sp.dropout > 0) h = dropout(h, sp.dropout, this.rng, this.training);
+    if (!this.preact && sp.dropout > 0) h = dropout(h, sp.dropout, this.rng, this.training);
     const order = this.blockOrder;
     const n = order ? order.length : this.blocks.length;
     for (let i = 0; i < n; i++) h = this.blocks[order ? order[i] : i].forward(h);
-    if (sp.block === 'preact') {
+    if (this.preact) {
       if (this.finalNorm) h = this.finalNorm.forward(h);
       h = activation(h, this.act, sp.slope);
     }
@@ -88,6 +97,15 @@ export class Model extends Module {
     this.linearList ??= [...this.namedModules()].filter((e): e is [string, Linear] => e[1] instanceof Linear);
     return this.linearList;
   }
+}
+
+/** The kind of each block of the stack, in order: the spec's block everywhere, or plain layers around one in the middle. */
+export function blockKinds(spec: Pick<ModelSpec, 'block' | 'skip' | 'depth' | 'residualAt'>): Array<ModelSpec['block']> {
+  if (spec.block === 'plain') return new Array(spec.depth).fill('plain');
+  if (spec.residualAt === 'all') return new Array(spec.depth / spec.skip).fill(spec.block);
+  const before = Math.floor((spec.depth - spec.skip) / 2);
+  const after = spec.depth - spec.skip - before;
+  return [...new Array(before).fill('plain'), spec.block, ...new Array(after).fill('plain')];
 }
 
 /**

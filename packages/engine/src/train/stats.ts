@@ -41,14 +41,38 @@ export function meanRowNorm(t: Tensor): number {
   return s / rows;
 }
 
+/** Mean over all elements, and the standard deviation over rows of each column averaged over the columns. */
+export function meanAndSpread(t: Tensor): { mean: number; spread: number } {
+  const cols = t.shape[t.shape.length - 1];
+  const rows = t.size / cols;
+  const f = t.b.f;
+  const o = t.ptr >> t.b.shift;
+  let total = 0;
+  let spread = 0;
+  for (let j = 0; j < cols; j++) {
+    let m = 0;
+    for (let r = 0; r < rows; r++) m += f[o + r * cols + j];
+    m /= rows;
+    let q = 0;
+    for (let r = 0; r < rows; r++) q += (f[o + r * cols + j] - m) ** 2;
+    total += m;
+    spread += Math.sqrt(q / rows);
+  }
+  return { mean: total / cols, spread: spread / cols };
+}
+
 /** Attach the probes (forward hooks on the blocks) before a forward pass; `read()` after backward. */
 export class StatsProbe {
   private readonly stream: number[];
+  private readonly mean: number[];
+  private readonly spread: number[];
   private readonly hooks: HookHandle[];
   private readonly acts: Tensor[][];
   constructor(private readonly model: Model) {
     const n = model.blocks.length;
     this.stream = new Array(n).fill(0);
+    this.mean = new Array(n).fill(0);
+    this.spread = new Array(n).fill(0);
     this.acts = model.blocks.map(() => []);
     model.blocks.forEach((b, i) => {
       b.probe = this.acts[i];
@@ -56,6 +80,9 @@ export class StatsProbe {
     this.hooks = model.blocks.map((b, i) =>
       b.registerForwardHook((_m, _x, y) => {
         this.stream[i] = meanRowNorm(y);
+        const ms = meanAndSpread(y);
+        this.mean[i] = ms.mean;
+        this.spread[i] = ms.spread;
       }),
     );
   }
@@ -64,11 +91,11 @@ export class StatsProbe {
     return this.acts.map((ts) => activeFraction(this.model.act, ts));
   }
   /** Detach; returns stream norms and activity (call after the forward, before the arena is reset). */
-  detach(): { streamNorms: number[]; active: number[] } {
+  detach(): Readings {
     const active = this.activity();
     for (const h of this.hooks) h.remove();
     for (const b of this.model.blocks) b.probe = null;
-    return { streamNorms: [...this.stream], active };
+    return { streamNorms: [...this.stream], streamMean: [...this.mean], streamSpread: [...this.spread], active };
   }
 }
 
@@ -81,6 +108,9 @@ export function gradNorms(model: Model): { gradNorms: number[]; layerNames: stri
   };
 }
 
+/** What a StatsProbe reads during one forward pass. */
+export type Readings = Pick<LayerStats, 'streamNorms' | 'streamMean' | 'streamSpread' | 'active'>;
+
 const allFinite = (xs: number[]): boolean => xs.every(Number.isFinite);
 
 /**
@@ -88,12 +118,20 @@ const allFinite = (xs: number[]): boolean => xs.every(Number.isFinite);
  * any value overflowed; such values are stored as 0 (events never carry NaN) and the caller
  * treats the run as diverged.
  */
-export function layerStats(model: Model, probe: { streamNorms: number[]; active: number[] }): { stats: LayerStats; finite: boolean } {
+export function layerStats(model: Model, probe: Readings): { stats: LayerStats; finite: boolean } {
   const g = gradNorms(model);
-  const finite = allFinite(g.gradNorms) && allFinite(probe.streamNorms) && allFinite(probe.active);
+  const lists = [g.gradNorms, probe.streamNorms, probe.streamMean, probe.streamSpread, probe.active];
+  const finite = lists.every(allFinite);
   const clean = (xs: number[]): number[] => xs.map((x) => (Number.isFinite(x) ? x : 0));
   return {
-    stats: { gradNorms: clean(g.gradNorms), layerNames: g.layerNames, streamNorms: clean(probe.streamNorms), active: clean(probe.active) },
+    stats: {
+      gradNorms: clean(g.gradNorms),
+      layerNames: g.layerNames,
+      streamNorms: clean(probe.streamNorms),
+      streamMean: clean(probe.streamMean),
+      streamSpread: clean(probe.streamSpread),
+      active: clean(probe.active),
+    },
     finite,
   };
 }

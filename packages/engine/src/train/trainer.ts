@@ -72,6 +72,25 @@ function countHits(f: Float32Array | Float64Array, o: number, m: number, C: numb
   return hits;
 }
 
+/**
+ * The loss of the best constant predictor: ln C for C classes (uniform probabilities), the mean variance of the
+ * training targets for regression (predicting their mean; the loss is the mean squared error over all elements).
+ */
+export function chanceLoss(ds: Pick<Dataset, 'kind' | 'outputDim' | 'nTrain' | 'trainY'>): number {
+  if (ds.kind === 'classification') return Math.log(ds.outputDim);
+  const o = ds.outputDim;
+  let v = 0;
+  for (let j = 0; j < o; j++) {
+    let m = 0;
+    for (let i = 0; i < ds.nTrain; i++) m += ds.trainY[i * o + j];
+    m /= ds.nTrain;
+    let q = 0;
+    for (let i = 0; i < ds.nTrain; i++) q += (ds.trainY[i * o + j] - m) ** 2;
+    v += q / ds.nTrain;
+  }
+  return v / o;
+}
+
 /** Where a trainer's copy of the dataset lives in backend memory (byte pointers; labels int32 for classification). */
 interface Resident {
   train: { x: Ptr; y: Ptr };
@@ -88,6 +107,10 @@ export class Trainer {
   step = 0;
   status: 'running' | 'ok' | 'diverged' = 'running';
   divergedAt: number | null = null;
+  divergedWhy: RunResult['divergedWhy'] = null;
+  /** see RunResult.chanceLoss and divergeLimit */
+  readonly chanceLoss: number;
+  readonly divergeLimit: number | null;
   lastLoss: number | null = null;
   readonly history: EvalRecord[] = [];
   readonly init: LayerStats;
@@ -120,6 +143,8 @@ export class Trainer {
   ) {
     checkDataset(dataset);
     const t = spec.train;
+    this.chanceLoss = chanceLoss(dataset);
+    this.divergeLimit = t.divergeFactor > 0 ? t.divergeFactor * this.chanceLoss : null;
     this.trainBatch = {
       x: new Tensor(backend, [], 0),
       y: dataset.kind === 'classification' ? new Labels(backend, 0, 0) : new Tensor(backend, [], 0),
@@ -158,9 +183,10 @@ export class Trainer {
   private emit(e: RunEvent): void {
     this.onEvent?.(e);
   }
-  private diverge(at: number): void {
+  private diverge(at: number, why: RunResult['divergedWhy'] = 'non-finite'): void {
     this.status = 'diverged';
     this.divergedAt = at;
+    this.divergedWhy = why;
     this.backend.resetArena();
   }
   private evalDue(n: number): boolean {
@@ -347,6 +373,10 @@ export class Trainer {
     this.history.push(rec);
     const ev: EvalEvent = { type: 'eval', ...rec };
     this.emit(ev);
+    if (this.divergeLimit !== null && tr.loss > this.divergeLimit) {
+      this.diverge(this.step, 'loss-limit');
+      return null;
+    }
     return ev;
   }
 
@@ -360,6 +390,9 @@ export class Trainer {
       spec: this.spec,
       status: this.status,
       divergedAt: this.divergedAt,
+      divergedWhy: this.divergedWhy,
+      chanceLoss: this.chanceLoss,
+      divergeLimit: this.divergeLimit,
       steps: this.step,
       finalTrainLoss: last?.trainLoss ?? null,
       finalTestLoss: last?.testLoss ?? null,

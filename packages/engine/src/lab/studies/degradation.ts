@@ -2,9 +2,11 @@
  * Why go residual at all: plain nets get harder to optimise as they get deeper (the training loss itself rises),
  * residual nets do not (He et al. 2015, Fig. 6).
  */
-import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
+
 import { fmt, median } from '../stats.js';
 import type { StudyDef } from '../study.js';
+import type { Analysis, AnalysisContext, CellSummary, VerdictLine } from '../types.js';
+import { line } from '../verdict.js';
 import { findCell, lossText, pivot } from './helpers.js';
 
 type Trend = 'rises' | 'falls' | 'flat' | 'not judged';
@@ -65,7 +67,7 @@ export const degradationStudy: StudyDef = {
     const hi = depths[depths.length - 1];
     const trends = new Map<string, { trend: Trend; d: number | null }>();
     const spreads: number[] = [];
-    const lines: string[] = [];
+    const lines: VerdictLine[] = [];
     for (const v of variants) {
       const c0 = findCell(a, { variant: v, 'model.depth': lo });
       const c1 = findCell(a, { variant: v, 'model.depth': hi });
@@ -96,7 +98,16 @@ export const degradationStudy: StudyDef = {
         flat: 'is flat within the seed spread',
         'not judged': 'not judged',
       }[trend];
-      lines.push(`${v}: final train loss ${words} (${seq} at depths ${depths.join(', ')}; ${why}).`);
+      lines.push(
+        line(`trend.${v}`, 'detail', `${v}: final train loss ${words} (${seq} at depths ${depths.join(', ')}; ${why}).`, {
+          claim: { key: 'depth-trend', subject: String(v), value: trend },
+          evidence: [
+            { label: `${v} train loss at depth ${lo}`, value: c0.trainLoss.median, unit: 'loss' },
+            { label: `${v} train loss at depth ${hi}`, value: c1.trainLoss.median, unit: 'loss' },
+            { label: 'log10 ratio', value: d },
+          ],
+        }),
+      );
     }
     const plain = trends.get('plain');
     const res = [...trends.entries()].filter(([k]) => k !== 'plain');
@@ -106,7 +117,8 @@ export const degradationStudy: StudyDef = {
         .map(([v]) => [v, findCell(a, { variant: v, 'model.depth': hi })] as const)
         .filter(([, c]) => c?.trainLoss.median != null && deepPlain?.trainLoss.median != null)
         .map(([v, c]) => `${v} ${fmt(c!.trainLoss.median! / deepPlain!.trainLoss.median!)}x`);
-      if (ratios.length) lines.push(`At depth ${hi} the residual nets end at ${ratios.join(', ')} the plain net's train loss.`);
+      if (ratios.length)
+        lines.push(line('ratio', 'detail', `At depth ${hi} the residual nets end at ${ratios.join(', ')} the plain net's train loss.`));
       const resOk = res.every(([, t]) => t.trend === 'falls' || t.trend === 'flat');
       const rising = res.filter(([, t]) => t.trend === 'rises');
       const resLess = rising.every(([, t]) => t.d !== null && plain.d !== null && t.d < plain.d);
@@ -119,9 +131,19 @@ export const degradationStudy: StudyDef = {
             : plain.trend === 'rises'
               ? `partly agrees with He et al. 2015: the plain net degrades with depth, but ${risingText} degrade${rising.length === 1 ? 's' : ''} as much or more`
               : `does not reproduce He et al. 2015 at this budget: the plain net's train loss ${plain.trend === 'not judged' ? 'could not be judged' : `${plain.trend === 'falls' ? 'fell' : 'stayed flat'} from depth ${lo} to ${hi}`}`;
-      lines.push(`This run ${agree}.`);
+      const paper = plain.trend === 'rises' && resOk ? 'agrees' : plain.trend === 'rises' ? 'partly agrees' : 'disagrees';
+      a.verdict.answer.push(
+        line('answer.degradation', 'answer', `This run ${agree}.`, {
+          claim: { key: 'degradation', value: `plain ${plain.trend}; ${res.map(([v, t]) => `${v} ${t.trend}`).join(', ')}` },
+          paper,
+          evidence: [
+            { label: 'plain log10 loss ratio, deepest vs shallowest', value: plain.d },
+            ...res.map(([v, t]) => ({ label: `${v} log10 loss ratio`, value: t.d })),
+          ],
+        }),
+      );
     }
-    a.verdict.lines.push('Training loss vs depth (the degradation problem):', ...lines.map((l) => `  ${l}`));
+    a.verdict.lines.push(line('degradation', 'finding', 'Training loss vs depth (the degradation problem):', { children: lines }));
     if (spreads.length)
       a.verdict.thresholds.push({
         name: 'depth trend (median seed spread, log10 loss)',

@@ -3,9 +3,11 @@
  * g(W a + b + a) = g((I + W) a + b); this study checks it numerically on random
  * and trained nets, and checks the training dynamics too.
  */
-import type { Analysis, AnalysisContext } from '../analyze.js';
+
 import { fmt } from '../stats.js';
 import type { StudyDef } from '../study.js';
+import type { Analysis, AnalysisContext } from '../types.js';
+import { line } from '../verdict.js';
 
 export const foldStudy: StudyDef = {
   name: 'fold',
@@ -32,6 +34,7 @@ export const foldStudy: StudyDef = {
   seeds: [1, 2, 3],
   lrGrid: [1e-3],
   lrCriterion: 'one learning rate for every cell (the study compares trajectories, not best results)',
+  lrSearch: { extend: false, maxExtra: 0, tuneSeeds: null },
   budgets: {
     cli: {},
     browser: { seeds: 2, set: { 'model.width': 32, 'model.depth': 8, 'train.maxSteps': 100, 'data.size': 2000 } },
@@ -91,10 +94,24 @@ export const foldStudy: StudyDef = {
       const plain = cell('plain');
       if (!post?.trainLoss.median || !plain?.trainLoss.median) continue;
       const gap = Math.abs(post.trainLoss.median - plain.trainLoss.median);
+      const only = r.twin.maxAbsLossDiff < gap;
       a.verdict.lines.push(
-        `${act}: post-1 and an ordinary plain net (initialised at W, not I + W) end ${fmt(gap)} apart in median train loss (${fmt(post.trainLoss.median)} vs ${fmt(plain.trainLoss.median)}, depth ${post.cell['model.depth'] ?? ctx.study.base.model.depth}), while post-1 and its plain twin at I + W differ by at most ${fmt(r.twin.maxAbsLossDiff)} over training: ${r.twin.maxAbsLossDiff < gap ? 'the skip acts through the initialisation I + W only' : 'the twin gap is not smaller than the init gap: no conclusion'}.`,
+        line(
+          `twin-vs-plain.${act}`,
+          'finding',
+          `${act}: post-1 and an ordinary plain net (initialised at W, not I + W) end ${fmt(gap)} apart in median train loss (${fmt(post.trainLoss.median)} vs ${fmt(plain.trainLoss.median)}, depth ${post.cell['model.depth'] ?? ctx.study.base.model.depth}), while post-1 and its plain twin at I + W differ by at most ${fmt(r.twin.maxAbsLossDiff)} over training: ${only ? 'the skip acts through the initialisation I + W only' : 'the twin gap is not smaller than the init gap: no conclusion'}.`,
+          {
+            claim: { key: 'skip-acts-through-init', subject: act, value: only ? 'yes' : 'not judged' },
+            evidence: [
+              { label: 'post-1 vs plain gap (median final train loss)', value: gap, unit: 'loss' },
+              { label: 'post-1 vs its twin at I + W (max loss difference)', value: r.twin.maxAbsLossDiff, unit: 'loss' },
+            ],
+          },
+        ),
       );
     }
+    const algebra = a.verdict.lines.find((l) => l.id === 'algebra');
+    if (algebra) a.verdict.answer.push({ ...algebra, id: 'answer.algebra', level: 'answer', children: undefined });
     return a;
   },
 };

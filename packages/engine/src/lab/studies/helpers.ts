@@ -1,39 +1,15 @@
 /** Small pieces the study hooks share: finding cells, comparing two cells against their seed ranges, pivot tables. */
-import type { Analysis, CellSummary, Table } from '../analyze.js';
 import { fmt } from '../stats.js';
 import type { ResolvedStudy, StudyDef, Value } from '../study.js';
+import type { Analysis, CellSummary, Table } from '../types.js';
+import { type Compared, compareCells } from '../verdict.js';
 
 /** The cell whose values match `where` on the given axes. */
 export const findCell = (a: Analysis, where: Record<string, Value>): CellSummary | undefined =>
   a.cells.find((c) => Object.entries(where).every(([k, v]) => c.cell[k] === v));
 
-export type Comparison = 'better' | 'worse' | 'same' | 'not judged';
-
-export interface Compared {
-  /** score difference x - y in points (test accuracy x 100). */
-  diff: number | null;
-  /** the larger seed range (max - min over seeds) of the two cells, in points; null with fewer than two seeds. */
-  noise: number | null;
-  result: Comparison;
-  text: string;
-}
-
-/**
- * Compare cell x with reference y by median test accuracy: the difference counts when it is larger than the larger
- * seed range of the two cells; a failed cell (status 'failed') is worse than one that is not.
- */
-export function compareAcc(x: CellSummary, y: CellSummary): Compared {
-  if (x.status === 'failed' && y.status !== 'failed') return { diff: null, noise: null, result: 'worse', text: 'failed to train' };
-  if (y.status === 'failed' && x.status !== 'failed')
-    return { diff: null, noise: null, result: 'better', text: 'trained where the reference failed' };
-  if (x.score === null || y.score === null) return { diff: null, noise: null, result: 'not judged', text: 'no score' };
-  const diff = 100 * (x.score - y.score);
-  const noise = x.scoreRange === null || y.scoreRange === null ? null : 100 * Math.max(x.scoreRange, y.scoreRange);
-  const sign = `${diff >= 0 ? '+' : ''}${diff.toFixed(1)} points`;
-  if (noise === null) return { diff, noise, result: 'not judged', text: `${sign} (one seed: not judged)` };
-  const result: Comparison = Math.abs(diff) <= noise ? 'same' : diff > 0 ? 'better' : 'worse';
-  return { diff, noise, result, text: `${sign}, seed range ${noise.toFixed(1)}` };
-}
+/** Compare cell x with reference y by median test accuracy, in points (see compareCells). */
+export const compareAcc = (x: CellSummary, y: CellSummary): Compared => compareCells(x, y, true);
 
 /** Test error in % of a cell: median [min-max] over seeds. */
 export function errorText(c: CellSummary): string {

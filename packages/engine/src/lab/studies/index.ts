@@ -4,6 +4,7 @@ import { degradationStudy } from './degradation.js';
 import { foldStudy } from './fold.js';
 import { initStudy } from './init.js';
 import { lesionStudy } from './lesion.js';
+import { middleStudy } from './middle.js';
 import { placementStudy } from './placement.js';
 import { shatterStudy } from './shatter.js';
 import { shortcutsStudy } from './shortcuts.js';
@@ -13,6 +14,7 @@ import { skipStudy } from './skip.js';
 export const STUDIES: readonly StudyDef[] = [
   skipStudy,
   foldStudy,
+  middleStudy,
   degradationStudy,
   placementStudy,
   shortcutsStudy,
@@ -27,4 +29,4 @@ export function getStudy(name: string): StudyDef {
   return s;
 }
 
-export { degradationStudy, foldStudy, initStudy, lesionStudy, placementStudy, shatterStudy, shortcutsStudy, skipStudy };
+export { degradationStudy, foldStudy, initStudy, lesionStudy, middleStudy, placementStudy, shatterStudy, shortcutsStudy, skipStudy };

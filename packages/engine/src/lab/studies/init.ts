@@ -2,10 +2,12 @@
  * Can a deep residual stack train without normalisation? Default initialisation vs a zero-initialised last layer,
  * Fixup and ReZero, at depth 64 and more.
  */
-import { type Analysis, type AnalysisContext, type CellSummary, datasetClasses } from '../analyze.js';
+import { datasetClasses } from '../cells.js';
 import type { JobRecord } from '../records.js';
 import { fmt, summarize } from '../stats.js';
 import type { StudyDef, Value } from '../study.js';
+import type { Analysis, AnalysisContext, CellSummary, VerdictLine } from '../types.js';
+import { line } from '../verdict.js';
 import { compareAcc, findCell } from './helpers.js';
 
 /** The designs: name -> branch scaling of the engine (spec field branchScale). */
@@ -64,6 +66,8 @@ export const initStudy: StudyDef = {
     const targets: number[] = [];
     const aucSpreads: number[] = [];
     const rows: string[][] = [];
+    /** claim label -> the outcome at each depth */
+    const outcomes = new Map<string, Array<[Value, boolean | null]>>();
     for (const d of depths) {
       const where: Record<string, Value> = ctx.study.grid.some((g) => g.key === 'model.depth') ? { 'model.depth': d } : {};
       const cells = scales.map((s) => [s, findCell(a, { design: s, ...where })] as const).filter(([, c]) => c && c.runs > 0) as Array<
@@ -101,15 +105,28 @@ export const initStudy: StudyDef = {
           })(),
         ]);
       }
-      const lines: string[] = [];
+      const lines: VerdictLine[] = [];
       if (target !== null) {
         const reached = cells.filter(([s]) => speed.get(s) !== null).sort((p, q) => speed.get(p[0])! - speed.get(q[0])!);
         lines.push(
-          `steps to reach train loss ${fmt(target)} (= sqrt(ln ${classes ?? '-'} x ${fmt(final)}), halfway on a log scale from chance to the highest final loss among the trained cells): ${cells.map(([s]) => `${LABEL[s] ?? s} ${speed.get(s) ?? 'never'}`).join(', ')}${reached.length ? `; fastest: ${LABEL[reached[0][0]] ?? reached[0][0]}` : ''}.`,
+          line(
+            `speed.${d}`,
+            'detail',
+            `steps to reach train loss ${fmt(target)} (= sqrt(ln ${classes ?? '-'} x ${fmt(final)}), halfway on a log scale from chance to the highest final loss among the trained cells): ${cells.map(([s]) => `${LABEL[s] ?? s} ${speed.get(s) ?? 'never'}`).join(', ')}${reached.length ? `; fastest: ${LABEL[reached[0][0]] ?? reached[0][0]}` : ''}.`,
+            { evidence: cells.map(([s]) => ({ label: `${LABEL[s] ?? s} steps to target`, value: speed.get(s) ?? null })) },
+          ),
         );
       }
-      const claim = (label: string, ok: boolean | null, why: string) =>
-        lines.push(`${label}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${why}).`);
+      const claim = (label: string, ok: boolean | null, why: string) => {
+        if (!outcomes.has(label)) outcomes.set(label, []);
+        outcomes.get(label)!.push([d, ok]);
+        lines.push(
+          line(`claim.${d}.${label}`, 'detail', `${label}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${why}).`, {
+            claim: { key: label, subject: `depth ${d}`, value: ok === null ? 'not judged' : ok ? 'confirmed' : 'not confirmed' },
+            paper: ok === null ? 'not judged' : ok ? 'agrees' : 'disagrees',
+          }),
+        );
+      };
       const def = cells.find(([s]) => s === 'default')?.[1];
       const others = cells.filter(([s]) => s !== 'default');
       if (def && others.length) {
@@ -149,7 +166,34 @@ export const initStudy: StudyDef = {
           `mean log10 train loss over the run (lower = faster): ReZero ${rzA.median.toFixed(2)}, ${rivals.map(([s, m]) => `${LABEL[s] ?? s} ${m.median!.toFixed(2)}`).join(', ')}${faster.length ? `; lower than ReZero beyond the seed ranges: ${faster.map(([s]) => LABEL[s] ?? s).join(', ')}` : '; none lower than ReZero beyond the seed ranges'}`,
         );
       }
-      if (lines.length) a.verdict.lines.push(`Depth ${d}:`, ...lines.map((l) => `  ${l}`));
+      if (lines.length) a.verdict.lines.push(line(`depth.${d}`, 'finding', `Depth ${d}:`, { children: lines }));
+    }
+    for (const [label, res] of outcomes) {
+      const at = (want: boolean | null) => res.filter(([, ok]) => ok === want).map(([d]) => d);
+      const yes = at(true);
+      const no = at(false);
+      const parts = [
+        yes.length ? `confirmed at depth ${yes.join(' and ')}` : '',
+        no.length ? `NOT confirmed at depth ${no.join(' and ')}` : '',
+        at(null).length ? `not judged at depth ${at(null).join(' and ')}` : '',
+      ].filter(Boolean);
+      a.verdict.answer.push(
+        line(`answer.${label}`, 'answer', `${label[0].toUpperCase()}${label.slice(1)}: ${parts.join('; ')}.`, {
+          claim: {
+            key: label,
+            value: no.length === 0 && yes.length ? 'confirmed' : yes.length === 0 && no.length ? 'not confirmed' : 'mixed',
+          },
+          paper:
+            no.length === 0 && yes.length
+              ? 'agrees'
+              : yes.length === 0 && no.length
+                ? 'disagrees'
+                : yes.length
+                  ? 'partly agrees'
+                  : 'not judged',
+          evidence: res.map(([d, ok]) => ({ label: `depth ${d}`, value: ok === null ? null : ok ? 1 : 0 })),
+        }),
+      );
     }
     a.tables.push({
       title: 'Initialisation without normalisation: speed',

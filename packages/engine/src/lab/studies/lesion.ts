@@ -2,11 +2,13 @@
  * Do residual nets behave like ensembles of shallow paths? Delete or reorder blocks of trained nets at test time
  * (Veit, Wilber & Belongie 2016).
  */
-import type { Analysis, AnalysisContext } from '../analyze.js';
+
 import type { LesionMeasure } from '../probe.js';
 import type { JobRecord } from '../records.js';
 import { median } from '../stats.js';
 import type { StudyDef } from '../study.js';
+import type { Analysis, AnalysisContext, VerdictLine } from '../types.js';
+import { line } from '../verdict.js';
 
 /** Fraction of the intact net's above-chance accuracy a lesion destroys: (full - acc) / (full - chance). */
 export const damage = (m: Pick<LesionMeasure, 'full' | 'chance'>, acc: number): number =>
@@ -52,7 +54,7 @@ export const lesionStudy: StudyDef = {
   analyze: (ctx: AnalysisContext, a: Analysis): Analysis => {
     const ks = ctx.study.probe?.kind === 'lesion' ? ctx.study.probe.ks : [];
     const rows: string[][] = [];
-    const lines: string[] = [];
+    const lines: VerdictLine[] = [];
     const verdictOf = new Map<string, { plain: boolean; v: 'barely hurts' | 'hurts' | 'breaks' }>();
     for (const c of a.cells) {
       const recs: JobRecord[] = ctx.records.filter((r) => r.kind === 'train' && r.cellKey === c.cellKey && r.lr === c.chosenLr && r.lesion);
@@ -83,7 +85,18 @@ export const lesionStudy: StudyDef = {
         })
         .filter(Boolean);
       lines.push(
-        `${c.cellKey}: deleting one of ${ms[0].blocks} blocks ${v === 'breaks' ? 'breaks the net' : v}: median damage ${md.toFixed(2)} (worst ${worst.toFixed(2)}), intact test accuracy ${spread(ms.map((m) => m.full))}%${kText.length ? `; random deletions, median damage: ${kText.join(', ')}` : ''}; swapping neighbours: median damage ${swapDamage.length ? median(swapDamage).toFixed(2) : '-'}.`,
+        line(
+          `lesion.${c.cellKey}`,
+          'detail',
+          `${c.cellKey}: deleting one of ${ms[0].blocks} blocks ${v === 'breaks' ? 'breaks the net' : v}: median damage ${md.toFixed(2)} (worst ${worst.toFixed(2)}), intact test accuracy ${spread(ms.map((m) => m.full))}%${kText.length ? `; random deletions, median damage: ${kText.join(', ')}` : ''}; swapping neighbours: median damage ${swapDamage.length ? median(swapDamage).toFixed(2) : '-'}.`,
+          {
+            claim: { key: 'delete-one-block', subject: c.cellKey, value: v },
+            evidence: [
+              { label: 'median damage (delete 1)', value: md },
+              { label: 'worst damage (delete 1)', value: worst },
+            ],
+          },
+        ),
       );
     }
     if (rows.length) {
@@ -118,7 +131,14 @@ export const lesionStudy: StudyDef = {
             : resOk
               ? `partly agrees with Veit et al. 2016: deleting a residual block barely hurts, but deleting a plain layer ${plain[0] ?? 'was not measured'} rather than breaking the net`
               : 'does not reproduce Veit et al. 2016 at this budget';
-      a.verdict.lines.push('Lesions (deleting one block at test time):', ...lines.map((l) => `  ${l}`), `This run ${agree}.`);
+      a.verdict.lines.push(line('lesions', 'finding', 'Lesions (deleting one block at test time):', { children: lines }));
+      a.verdict.answer.push(
+        line('answer.lesion', 'answer', `This run ${agree}.`, {
+          claim: { key: 'ensemble-like', value: resOk && plainBreaks ? 'yes' : 'partly' },
+          paper: resOk && plainBreaks ? 'agrees' : plainBreaks || resOk ? 'partly agrees' : 'disagrees',
+          evidence: all.map(([k, v]) => ({ label: `${k}: ${v}`, value: null })),
+        }),
+      );
       a.verdict.thresholds.push(
         {
           name: 'lesion barely hurts',

@@ -2,8 +2,10 @@
  * Where do the activation and the normalisation go? The five residual units of He et al. 2016 (Identity Mappings),
  * Fig. 4, as MLP blocks with batch norm.
  */
-import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
+
 import type { StudyDef, Value } from '../study.js';
+import type { Analysis, AnalysisContext, CellSummary, VerdictLine } from '../types.js';
+import { line } from '../verdict.js';
 import { compareAcc, errorText, findCell, lossText, otherAxisCombos, unitStudyRun } from './helpers.js';
 
 /** The designs: name -> settings, unit equation, CIFAR-10 test error of ResNet-110 in He et al. 2016 Table 2. */
@@ -101,11 +103,16 @@ export const placementStudy: StudyDef = {
         note: 'test error = 100 - test accuracy, median [best-worst] over seeds at the chosen learning rate; paper: ResNet-110 on CIFAR-10',
       });
       const measured = names.filter((n) => PLACEMENT_DESIGNS[n] && cell(n)?.score != null);
-      const lines: string[] = [];
+      const lines: VerdictLine[] = [];
       if (measured.length >= 2) {
         const ranked = [...measured].sort((p, q) => cell(q)!.score! - cell(p)!.score!);
         lines.push(
-          `Measured ranking (lowest test error first): ${ranked.map((n) => `${n} ${(100 * (1 - cell(n)!.score!)).toFixed(1)}%`).join(' < ')}; paper: ${[...measured].sort((p, q) => PLACEMENT_DESIGNS[p].paper - PLACEMENT_DESIGNS[q].paper).join(' < ')}.`,
+          line(
+            'ranking',
+            'detail',
+            `Measured ranking (lowest test error first): ${ranked.map((n) => `${n} ${(100 * (1 - cell(n)!.score!)).toFixed(1)}%`).join(' < ')}; paper: ${[...measured].sort((p, q) => PLACEMENT_DESIGNS[p].paper - PLACEMENT_DESIGNS[q].paper).join(' < ')}.`,
+            { evidence: ranked.map((n) => ({ label: `${n} test error`, value: 100 * (1 - cell(n)!.score!), unit: '%' })) },
+          ),
         );
         const rho = spearman(
           measured.map((n) => 1 - cell(n)!.score!),
@@ -113,11 +120,21 @@ export const placementStudy: StudyDef = {
         );
         if (rho !== null)
           lines.push(
-            `Rank correlation (Spearman) between measured and published errors over ${measured.length} designs: ${rho.toFixed(2)} (1 = same order, -1 = reversed).`,
+            line(
+              'spearman',
+              'detail',
+              `Rank correlation (Spearman) between measured and published errors over ${measured.length} designs: ${rho.toFixed(2)} (1 = same order, -1 = reversed).`,
+              { evidence: [{ label: 'Spearman rank correlation with the paper', value: rho }] },
+            ),
           );
       }
       const claim = (name: string, ok: boolean | null, text: string) =>
-        lines.push(`${name}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${text}).`);
+        lines.push(
+          line(`claim.${name}`, 'finding', `${name}: ${ok === null ? 'not judged' : ok ? 'confirmed' : 'NOT confirmed'} (${text}).`, {
+            claim: { key: name, subject: where || undefined, value: ok === null ? 'not judged' : ok ? 'confirmed' : 'not confirmed' },
+            paper: ok === null ? 'not judged' : ok ? 'agrees' : 'disagrees',
+          }),
+        );
       const full = cell('full-preact');
       if (full?.runs && measured.length >= 2) {
         const vs = names.filter((n) => n !== 'full-preact' && cell(n)?.runs).map((n) => [n, compareAcc(cell(n)!, full)] as const);
@@ -149,8 +166,32 @@ export const placementStudy: StudyDef = {
           `relu-only-preact vs original: ${r.text}`,
         );
       }
-      if (lines.length)
-        a.verdict.lines.push(`Compared with He et al. 2016 Table 2${where ? ` (${where})` : ''}:`, ...lines.map((l) => `  ${l}`));
+      if (lines.length) {
+        const claims = lines.filter((l) => l.claim);
+        const ok = claims.filter((l) => l.paper === 'agrees').length;
+        const judged = claims.filter((l) => l.paper !== 'not judged').length;
+        const best = measured.length ? [...measured].sort((p, q) => cell(q)!.score! - cell(p)!.score!)[0] : null;
+        a.verdict.answer.push(
+          line(
+            `answer.placement${where ? `.${where}` : ''}`,
+            'answer',
+            `${where ? `${where}: ` : ''}${best ? `${best} trained best (test error ${(100 * (1 - cell(best)!.score!)).toFixed(1)}%); ` : ''}${ok} of ${judged} claims of He et al. 2016 Table 2 confirmed${lines.some((l) => l.id === 'spearman') ? ` (rank correlation ${lines.find((l) => l.id === 'spearman')!.evidence[0].value!.toFixed(2)})` : ''}.`,
+            {
+              paper: judged === 0 ? 'not judged' : ok === judged ? 'agrees' : ok === 0 ? 'disagrees' : 'partly agrees',
+              claim: { key: 'claims-confirmed', subject: where || undefined, value: `${ok}/${judged}` },
+              evidence: [
+                { label: 'claims confirmed', value: ok },
+                { label: 'claims judged', value: judged },
+              ],
+            },
+          ),
+        );
+        a.verdict.lines.push(
+          line(`paper${where ? `.${where}` : ''}`, 'finding', `Compared with He et al. 2016 Table 2${where ? ` (${where})` : ''}:`, {
+            children: lines,
+          }),
+        );
+      }
     }
     a.verdict.thresholds.push({
       name: 'design comparison',

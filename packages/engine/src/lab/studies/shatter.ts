@@ -2,9 +2,11 @@
  * What happens to gradients with depth? The shattered-gradients experiment of Balduzzi et al. 2017: the gradient of
  * a randomly initialised net's output with respect to a 1-D input, over 256 points, and its autocorrelation.
  */
-import type { Analysis, AnalysisContext, CellSummary } from '../analyze.js';
+
 import { fmt, median } from '../stats.js';
 import type { StudyDef } from '../study.js';
+import type { Analysis, AnalysisContext, CellSummary, VerdictLine } from '../types.js';
+import { line } from '../verdict.js';
 
 export type GradientLook = 'white noise' | 'correlated' | 'partly correlated';
 
@@ -37,6 +39,7 @@ export const shatterStudy: StudyDef = {
   seeds: [1, 2, 3, 4, 5],
   lrGrid: [0.01],
   lrCriterion: 'no training: every net is measured at initialisation (the learning rate is unused)',
+  lrSearch: { extend: false, maxExtra: 0, tuneSeeds: null },
   probe: { kind: 'shatter', points: 256, lo: -2, hi: 2, maxLag: 32 },
   budgets: {
     cli: {},
@@ -87,7 +90,7 @@ export const shatterStudy: StudyDef = {
         look,
       ]);
     }
-    const incomplete = a.verdict.lines.filter((l) => l.startsWith('INCOMPLETE'));
+    const incomplete = a.verdict.lines.filter((l) => l.level === 'warning');
     a.tables = rows.length
       ? [
           {
@@ -104,36 +107,62 @@ export const shatterStudy: StudyDef = {
           },
         ]
       : [];
-    const lines: string[] = [...incomplete];
+    const lines: VerdictLine[] = [...incomplete];
+    const perCell: VerdictLine[] = [];
     const deepest = depthAxis ? Math.max(...depthAxis.values.map(Number)) : null;
     const byKind = (plain: boolean) =>
       a.cells.filter((c) => looks.has(c.cellKey) && (String(c.cell.variant ?? ctx.study.base.model.block) === 'plain') === plain);
     for (const c of a.cells) {
       const l = looks.get(c.cellKey);
       if (!l) continue;
-      lines.push(
-        `${c.cellKey}: rho(1) = ${l.r1.toFixed(2)} -> ${l.look} (white-noise band ${l.band.toFixed(2)}${l.keep === null ? '' : `, keeps correlation above ${l.keep.toFixed(2)}`}).`,
+      perCell.push(
+        line(
+          `look.${c.cellKey}`,
+          'detail',
+          `${c.cellKey}: rho(1) = ${l.r1.toFixed(2)} -> ${l.look} (white-noise band ${l.band.toFixed(2)}${l.keep === null ? '' : `, keeps correlation above ${l.keep.toFixed(2)}`}).`,
+          {
+            claim: { key: 'gradient-looks', subject: c.cellKey, value: l.look },
+            evidence: [
+              { label: 'rho(1)', value: l.r1 },
+              { label: 'white-noise band', value: l.band },
+            ],
+          },
+        ),
       );
     }
     const atDeepest = (cs: CellSummary[]) => cs.filter((c) => deepest === null || Number(c.cell['model.depth']) === deepest);
     const plainDeep = atDeepest(byKind(true));
     const resDeep = atDeepest(byKind(false));
-    const claims: string[] = [];
+    const claims: VerdictLine[] = [];
     if (plainDeep.length) {
       const ok = plainDeep.every((c) => looks.get(c.cellKey)!.look === 'white noise');
       claims.push(
-        `the gradient of the deepest plain net looks like white noise: ${ok ? 'confirmed' : 'NOT confirmed'} (${plainDeep.map((c) => `${c.cellKey}: ${looks.get(c.cellKey)!.look}`).join('; ')})`,
+        line(
+          'answer.plain-white',
+          'answer',
+          `The gradient of the deepest plain net looks like white noise: ${ok ? 'confirmed' : 'NOT confirmed'} (${plainDeep.map((c) => `${c.cellKey}: ${looks.get(c.cellKey)!.look}`).join('; ')}).`,
+          { claim: { key: 'plain-white-noise', value: ok ? 'confirmed' : 'not confirmed' }, paper: ok ? 'agrees' : 'disagrees' },
+        ),
       );
     }
     if (resDeep.length) {
       const ok = resDeep.every((c) => looks.get(c.cellKey)!.look === 'correlated');
       const some = resDeep.every((c) => looks.get(c.cellKey)!.look !== 'white noise');
       claims.push(
-        `the gradient of the deepest residual net keeps its correlation: ${ok ? 'confirmed' : some ? "partly (above white noise, but below half of the shallow net's rho(1))" : 'NOT confirmed'} (${resDeep.map((c) => `${c.cellKey}: ${looks.get(c.cellKey)!.look}`).join('; ')})`,
+        line(
+          'answer.residual-correlated',
+          'answer',
+          `The gradient of the deepest residual net keeps its correlation: ${ok ? 'confirmed' : some ? "partly (above white noise, but below half of the shallow net's rho(1))" : 'NOT confirmed'} (${resDeep.map((c) => `${c.cellKey}: ${looks.get(c.cellKey)!.look}`).join('; ')}).`,
+          {
+            claim: { key: 'residual-correlated', value: ok ? 'confirmed' : some ? 'partly' : 'not confirmed' },
+            paper: ok ? 'agrees' : some ? 'partly agrees' : 'disagrees',
+          },
+        ),
       );
     }
-    if (claims.length) lines.push(`Compared with Balduzzi et al. 2017: ${claims.join('; ')}.`);
+    if (perCell.length) lines.push(line('looks', 'finding', 'What the input gradient looks like, per net:', { children: perCell }));
     a.verdict.lines = lines;
+    a.verdict.answer = claims;
     const bands = [...looks.values()].map((l) => l.band);
     const keeps = [...looks.values()].map((l) => l.keep).filter((k): k is number => k !== null);
     a.verdict.thresholds = [];

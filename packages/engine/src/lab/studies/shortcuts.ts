@@ -1,8 +1,10 @@
 /**
  * What goes on the shortcut? Identity vs the alternatives of He et al. 2016 (Identity Mappings), Fig. 2 / Table 1.
  */
-import type { Analysis, AnalysisContext } from '../analyze.js';
+
 import type { StudyDef } from '../study.js';
+import type { Analysis, AnalysisContext } from '../types.js';
+import { line } from '../verdict.js';
 import { compareAcc, errorText, findCell, lossText, otherAxisCombos, unitStudyRun } from './helpers.js';
 
 /** shortcut -> the block it makes and He et al. 2016 Table 1 (ResNet-110, CIFAR-10 test error %). */
@@ -81,15 +83,38 @@ export const shortcutsStudy: StudyDef = {
       const same = cmp.filter(([, r]) => r.result === 'same').map(([k]) => k);
       const better = cmp.filter(([, r]) => r.result === 'better').map(([k]) => k);
       const unjudged = cmp.filter(([, r]) => r.result === 'not judged').map(([k]) => k);
-      const lines = [
-        `worse than the identity: ${worse.join(', ') || 'none'}; within the seed range of it: ${same.join(', ') || 'none'}; better: ${better.join(', ') || 'none'}${unjudged.length ? `; not judged: ${unjudged.join(', ')}` : ''}.`,
-        better.length
-          ? `This run disagrees with He et al. 2016 (identity best): ${better.join(', ')} beat the identity here.`
-          : worse.length === cmp.length
-            ? 'This run agrees with He et al. 2016: every alternative shortcut did worse than the identity.'
-            : `This run partly agrees with He et al. 2016: nothing beat the identity, but ${[...same, ...unjudged].join(', ')} did not do measurably worse here (the paper found all of them worse or failing).`,
-      ];
-      a.verdict.lines.push(`Compared with the identity shortcut${where ? ` (${where})` : ''}:`, ...lines.map((l) => `  ${l}`));
+      const paper = better.length ? 'disagrees' : worse.length === cmp.length ? 'agrees' : 'partly agrees';
+      const answer = better.length
+        ? `This run disagrees with He et al. 2016 (identity best): ${better.join(', ')} beat the identity here.`
+        : worse.length === cmp.length
+          ? 'This run agrees with He et al. 2016: every alternative shortcut did worse than the identity.'
+          : `This run partly agrees with He et al. 2016: nothing beat the identity, but ${[...same, ...unjudged].join(', ')} did not do measurably worse here (the paper found all of them worse or failing).`;
+      a.verdict.lines.push(
+        line(
+          `vs-identity${where ? `.${where}` : ''}`,
+          'finding',
+          `Compared with the identity shortcut${where ? ` (${where})` : ''}: worse: ${worse.join(', ') || 'none'}; within the seed range of it: ${same.join(', ') || 'none'}; better: ${better.join(', ') || 'none'}${unjudged.length ? `; not judged: ${unjudged.join(', ')}` : ''}.`,
+          {
+            claim: {
+              key: 'identity-best',
+              subject: where || undefined,
+              value: better.length ? 'no' : worse.length === cmp.length ? 'yes' : 'not beaten',
+            },
+            children: cmp.map(([k, r]) =>
+              line(`vs-identity.${k}`, 'detail', `${k} vs identity: ${r.result} (${r.text}).`, {
+                claim: { key: 'vs-identity', subject: k, value: r.result },
+                evidence: [
+                  { label: `${k} - identity, test accuracy`, value: r.diff, unit: 'points' },
+                  { label: 'seed range', value: r.noise, unit: 'points' },
+                ],
+              }),
+            ),
+          },
+        ),
+      );
+      a.verdict.answer.push(
+        line(`answer.shortcuts${where ? `.${where}` : ''}`, 'answer', answer, { paper, claim: { key: 'identity-best', value: paper } }),
+      );
     }
     a.verdict.thresholds.push({
       name: 'shortcut comparison',
