@@ -4,11 +4,26 @@
  * the JSON's, and recomputes the study's verdict from the numbers (the cells, or the raw records) independently.
  */
 import { join } from 'node:path';
-import type { Analysis, CellSummary, JobRecord } from '@reslab/engine';
+import { type Analysis, type CellSummary, flatText, type JobRecord } from '@reslab/engine';
 import { describe, expect, it } from 'vitest';
 import { jsonLines, reslab, tmp } from './helpers.js';
 
-const COMMON = ['--seeds', '2', '--steps', '20', '--eval-every', '10', '--width', '8', '--data-size', '300', '--workers', '2'];
+// the learning-rate grid is fixed here: these tests recompute each study's verdict from its cells
+const COMMON = [
+  '--lr-fixed',
+  '--seeds',
+  '2',
+  '--steps',
+  '20',
+  '--eval-every',
+  '10',
+  '--width',
+  '8',
+  '--data-size',
+  '300',
+  '--workers',
+  '2',
+];
 
 interface Ran {
   analysis: Analysis;
@@ -37,8 +52,11 @@ function expectTablesPrinted(r: Ran): void {
     expect(r.text).toContain(t.title);
     for (const row of t.rows) expect(r.text).toMatch(new RegExp(`│ ${row.map(esc).join('\\s*│ ')}\\s*│`));
   }
-  for (const l of r.analysis.verdict.lines) expect(r.text).toContain(l.trim());
+  for (const l of allText(r.analysis)) expect(r.text).toContain(l);
 }
+
+/** Every sentence of the verdict: the answer first, then the findings with their children. */
+const allText = (a: Analysis): string[] => flatText([...a.verdict.answer, ...a.verdict.lines]);
 
 const cell = (a: Analysis, where: Record<string, string | number>): CellSummary =>
   a.cells.find((c) => Object.entries(where).every(([k, v]) => c.cell[k] === v))!;
@@ -67,13 +85,13 @@ describe('literature studies, tiny budgets, through the CLI', () => {
     expect(a.tables.map((t) => t.title)).toContain('Final train loss by depth (median [min-max] over seeds)');
     for (const v of ['plain', 'post-2', 'preact-2']) {
       const [c0, c1] = [cell(a, { variant: v, 'model.depth': 2 }), cell(a, { variant: v, 'model.depth': 4 })];
-      const line = a.verdict.lines.find((l) => l.trim().startsWith(`${v}: final train loss`))!;
+      const line = allText(a).find((l) => l.startsWith(`${v}: final train loss`))!;
       const d = Math.log10(c1.trainLoss.median! / c0.trainLoss.median!);
       const noise = Math.max(...[c0, c1].map((c) => Math.log10(c.trainLoss.max! / c.trainLoss.min!)));
       expect(line).toContain(d > noise ? 'rises with depth' : d < -noise ? 'falls with depth' : 'is flat within the seed spread');
       expect(line).toContain(`= ${d >= 0 ? '+' : ''}${d.toFixed(2)}, seed spread ${noise.toFixed(2)}`);
     }
-    expect(a.verdict.lines.some((l) => /^This run (agrees|partly agrees|does not reproduce)/.test(l.trim()))).toBe(true);
+    expect(a.verdict.answer.some((l) => /^This run (agrees|partly agrees|does not reproduce)/.test(l.text))).toBe(true);
   });
 
   it('placement: the five designs, each built as named, compared with the original as the numbers say', () => {
@@ -96,7 +114,7 @@ describe('literature studies, tiny budgets, through the CLI', () => {
       ['bn-after-add', 'BN after the addition is worse than the original'],
       ['relu-before-add', 'ReLU before the addition is worse than the original'],
     ]) {
-      const line = a.verdict.lines.find((l) => l.includes(label))!;
+      const line = allText(a).find((l) => l.includes(label))!;
       expect(line).toContain(`${label}: ${compare(cell(a, { design: d }), orig) === 'worse' ? 'confirmed' : 'NOT confirmed'}`);
     }
     const table = a.tables.find((t) => t.title.startsWith('The five units'))!;
@@ -112,9 +130,9 @@ describe('literature studies, tiny budgets, through the CLI', () => {
     const groups: Record<string, string[]> = { worse: [], same: [], better: [] };
     for (const k of ['scale', 'gate', 'shortcut-gate', 'projection', 'dropout'])
       groups[compare(cell(a, { 'model.shortcut': k }), id)].push(k);
-    const line = a.verdict.lines.find((l) => l.trim().startsWith('worse than the identity:'))!;
-    expect(line.trim()).toBe(
-      `worse than the identity: ${groups.worse.join(', ') || 'none'}; within the seed range of it: ${groups.same.join(', ') || 'none'}; better: ${groups.better.join(', ') || 'none'}.`,
+    const line = allText(a).find((l) => l.startsWith('Compared with the identity shortcut'))!;
+    expect(line).toBe(
+      `Compared with the identity shortcut: worse: ${groups.worse.join(', ') || 'none'}; within the seed range of it: ${groups.same.join(', ') || 'none'}; better: ${groups.better.join(', ') || 'none'}.`,
     );
     expect(new Set(r.records.map((x) => x.spec.model.shortcut))).toEqual(
       new Set(['identity', 'scale', 'gate', 'shortcut-gate', 'projection', 'dropout']),

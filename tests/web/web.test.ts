@@ -331,6 +331,7 @@ describe('the web lab in chromium', () => {
         grid: { variant: ['plain', 'post-2'], 'model.width': [8, 16] },
         seeds: 1,
         lrGrid: [0.003],
+        lrSearch: { extend: false },
       }),
     );
     await page.setInputFiles('.file-chip input', file);

@@ -144,9 +144,10 @@ export function addOverrideOptions(cmd: Command): Command {
     .option('--seeds <n>', 'number of seeds per cell (seeds 1..n)', intParser('--seeds', 1, 1000))
     .option(
       '--lr-grid <list>',
-      'learning rates to try per cell; the best is kept (e.g. 3e-4,1e-3,3e-3)',
+      'starting learning rates of every cell (both optimizers); the search extends past an edge while the best rate sits there (e.g. 3e-4,1e-3,3e-3)',
       numberListParser('--lr-grid', '3e-4,1e-3'),
     )
+    .option('--lr-fixed', 'keep the starting learning-rate grid: no search beyond its ends (cells at an edge are marked)')
     .option('--dataset <list>', `dataset(s): ${DATASETS.join(', ')}`, enumListParser('dataset', DATASETS))
     .option('--data-size <n>', 'examples used (train + test); MNIST has 10000', intParser('--data-size', 2, 10000))
     .option('--steps <n>', 'training steps per run', intParser('--steps', 1, 10_000_000))
@@ -167,6 +168,7 @@ export interface OverrideFlags {
   width?: number[];
   seeds?: number;
   lrGrid?: number[];
+  lrFixed?: boolean;
   dataset?: string[];
   dataSize?: number;
   steps?: number;
@@ -184,6 +186,7 @@ export const OVERRIDE_FLAG_NAMES = [
   'width',
   'seeds',
   'lrGrid',
+  'lrFixed',
   'dataset',
   'dataSize',
   'steps',
@@ -220,11 +223,15 @@ export function overridesFromFlags(def: StudyData, f: OverrideFlags): StudyOverr
   if (f.optimizer !== undefined) o.set!['train.optimizer'] = f.optimizer;
   if (f.evalEvery !== undefined) o.set!['train.evalEvery'] = f.evalEvery;
   for (const [k, v] of f.set ?? []) {
-    if (k === 'train.lr') o.lrGrid = [Number(v)];
-    else o.set![k] = v;
+    if (k === 'train.lr') {
+      // one rate set by hand is that rate: no search around it
+      o.lrGrid = [Number(v)];
+      o.lrSearch = { extend: false };
+    } else o.set![k] = v;
   }
   if (f.seeds !== undefined) o.seeds = f.seeds;
   if (f.lrGrid !== undefined) o.lrGrid = f.lrGrid;
+  if (f.lrFixed) o.lrSearch = { extend: false };
   if (Object.keys(o.grid!).length === 0) delete o.grid;
   if (Object.keys(o.set!).length === 0) delete o.set;
   return o;

@@ -5,7 +5,9 @@
  * their cost) to keep the workers busy until the end.
  */
 import { Worker } from 'node:worker_threads';
-import type { Job, JobRecord } from '@reslab/engine';
+import { type Job, type JobRecord, jobCost } from '@reslab/engine';
+
+export { jobCost };
 
 export type WorkerMessage =
   | { type: 'progress'; id: string; step: number; totalSteps: number; loss: number | null }
@@ -28,28 +30,41 @@ export interface PoolOptions extends PoolEvents {
   workerUrl?: URL;
 }
 
-/**
- * Relative cost of a job: steps x batch x multiply-adds per example (input projection, hidden layers, projection
- * shortcuts). Longest first only balances the workers if the estimate ranks the jobs right: a projection-shortcut
- * job costs up to twice a plain one, and the pool would otherwise leave it for last, alone on one worker.
- */
-export function jobCost(job: Job): number {
-  const { model, train, data } = job.spec;
-  const inputDim = data.name === 'mnist' ? 784 : 2;
-  const nTrain = Math.round(data.size * data.trainRatio);
-  const stepsPerEpoch = Math.max(1, Math.ceil(nTrain / train.batchSize));
-  const steps = train.maxSteps > 0 ? Math.min(train.maxSteps, train.epochs * stepsPerEpoch) : train.epochs * stepsPerEpoch;
-  const projections = model.block !== 'plain' && model.shortcut === 'projection' ? Math.floor(model.depth / model.skip) : 0;
-  const perExample = model.width * (inputDim + 10) + (model.depth + projections) * model.width * model.width;
-  const mult = job.kind === 'twin' ? 2 : job.kind === 'fold' && !job.trained ? 0.01 : 1;
-  return Math.max(1, steps * train.batchSize * perExample * mult);
+/** Where the pool takes its jobs from: the study's scheduler (its learning-rate search adds jobs as records come in). */
+export interface JobSource {
+  /** the next job to run now, or null when none can run until a running one completes */
+  take(): Job | null;
+  complete(record: JobRecord): void;
+  readonly done: boolean;
 }
 
-/** Run the jobs; resolves when all finished or the signal aborted (then `interrupted` is true). */
-export function runPool(jobs: Job[], opts: PoolOptions): Promise<{ records: JobRecord[]; interrupted: boolean }> {
+/** A fixed list of jobs as a source, costliest first. */
+export function listSource(jobs: Job[]): JobSource {
   const queue = [...jobs].sort((a, b) => jobCost(b) - jobCost(a));
+  let running = 0;
+  return {
+    take: () => {
+      const j = queue.shift() ?? null;
+      if (j) running++;
+      return j;
+    },
+    complete: () => {
+      running--;
+    },
+    get done() {
+      return queue.length === 0 && running <= 0;
+    },
+  };
+}
+
+/**
+ * Run the jobs of a source (or a list); resolves when the source is done or the signal aborted (then `interrupted`
+ * is true). A worker with nothing to take waits until another job completes (it may unlock more).
+ */
+export function runPool(jobs: Job[] | JobSource, opts: PoolOptions): Promise<{ records: JobRecord[]; interrupted: boolean }> {
+  const source = Array.isArray(jobs) ? listSource(jobs) : jobs;
   const records: JobRecord[] = [];
-  const n = Math.max(1, Math.min(opts.workers, queue.length));
+  const n = Math.max(1, opts.workers);
   const url = opts.workerUrl ?? new URL('./worker.js', import.meta.url);
   const live = new Set<Worker>();
   return new Promise((resolve, reject) => {
@@ -63,8 +78,12 @@ export function runPool(jobs: Job[], opts: PoolOptions): Promise<{ records: JobR
       if (failure) reject(failure);
       else resolve({ records, interrupted });
     };
-    if (queue.length === 0) return finish(false);
+    if (source.done) return finish(false);
     if (opts.signal?.aborted) return finish(true);
+    const idle: Array<() => void> = [];
+    const wake = () => {
+      for (const f of idle.splice(0)) f();
+    };
     opts.signal?.addEventListener('abort', () => finish(true), { once: true });
 
     const spawn = () => {
@@ -73,11 +92,14 @@ export function runPool(jobs: Job[], opts: PoolOptions): Promise<{ records: JobR
       let current: Job | null = null;
       const next = () => {
         if (finished) return;
-        const job = queue.shift();
+        const job = source.take();
         if (!job) {
-          live.delete(w);
-          void w.terminate();
-          if (live.size === 0) finish(false);
+          if (source.done) {
+            live.delete(w);
+            void w.terminate();
+            if (live.size === 0) finish(false);
+            wake();
+          } else idle.push(next);
           return;
         }
         current = job;
@@ -91,7 +113,9 @@ export function runPool(jobs: Job[], opts: PoolOptions): Promise<{ records: JobR
           const job = current;
           current = null;
           records.push(m.record);
+          source.complete(m.record);
           opts.onDone?.(job, m.record);
+          wake();
           next();
         } else {
           const err = new Error(`job ${m.id} failed in a worker: ${m.message}`);

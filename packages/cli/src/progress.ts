@@ -3,9 +3,17 @@
  * (cli-progress), one plain line per finished run otherwise. The ETA weighs
  * runs by their estimated cost and counts the finished part of running ones.
  */
-import type { Job, JobRecord } from '@reslab/engine';
+import { type Job, type JobRecord, jobCost } from '@reslab/engine';
 import cliProgress from 'cli-progress';
-import { jobCost } from './pool.js';
+
+/** What the progress follows: a fixed list of jobs, or a scheduler whose learning-rate search adds jobs as it goes. */
+export interface JobsView {
+  jobs(): Job[];
+  /** records finished before this run (their jobs count as done) */
+  records?(): JobRecord[];
+  /** the search may still add jobs */
+  readonly done?: boolean;
+}
 
 export function formatDuration(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return '?';
@@ -30,7 +38,8 @@ function recordLine(r: JobRecord): string {
 export class Progress {
   private readonly costs = new Map<string, number>();
   private readonly running = new Map<string, { step: number; total: number }>();
-  private readonly totalCost: number;
+  private totalCost = 0;
+  private readonly view: JobsView;
   private doneCost = 0;
   private done = 0;
   private readonly t0 = Date.now();
@@ -38,11 +47,16 @@ export class Progress {
   private last = '';
 
   constructor(
-    private readonly jobs: Job[],
+    jobs: Job[] | JobsView,
     private readonly opts: { tty: boolean; stream?: NodeJS.WriteStream; quiet?: boolean; already?: number; label?: string },
   ) {
-    for (const j of jobs) this.costs.set(j.id, jobCost(j));
-    this.totalCost = [...this.costs.values()].reduce((a, b) => a + b, 0);
+    const list = Array.isArray(jobs) ? jobs : null;
+    this.view = list ? { jobs: () => list } : (jobs as JobsView);
+    // jobs already finished (a resumed study) are not part of this run's progress
+    const before = this.view.records?.() ?? [];
+    this.finishedBefore = new Set(before.map((r) => r.id));
+    this.already = list ? 0 : before.length;
+    this.sync();
     if (opts.quiet) return;
     const stream = opts.stream ?? process.stderr;
     if (opts.tty) {
@@ -61,8 +75,33 @@ export class Progress {
       this.bar.start(1000, 0, this.payload());
     } else {
       const already = opts.already ? ` (${opts.already} already done)` : '';
-      stream.write(`${opts.label ?? 'running'} ${jobs.length} run(s)${already}\n`);
+      stream.write(
+        `${opts.label ?? 'running'} ${this.count()} run(s)${this.more() ? ' so far (the learning-rate search adds runs as cells finish)' : ''}${already}\n`,
+      );
     }
+  }
+
+  private readonly already: number;
+  private readonly finishedBefore: Set<string>;
+  private known = 0;
+
+  /** Take in the jobs the search added since the last look. */
+  private sync(): void {
+    const all = this.view.jobs();
+    for (let i = this.known; i < all.length; i++) {
+      if (this.finishedBefore.has(all[i].id)) continue;
+      const c = jobCost(all[i]);
+      this.costs.set(all[i].id, c);
+      this.totalCost += c;
+    }
+    this.known = all.length;
+  }
+  /** runs of this invocation known so far */
+  private count(): number {
+    return this.known - this.already;
+  }
+  private more(): boolean {
+    return this.view.done === false;
   }
 
   private fraction(): number {
@@ -80,7 +119,7 @@ export class Progress {
 
   private payload() {
     return {
-      runs: `${this.done}/${this.jobs.length}`,
+      runs: `${this.done}/${this.count()}${this.more() ? '+' : ''}`,
       etaText: this.eta(),
       elapsed: formatDuration(Date.now() - this.t0),
       current: this.last.slice(0, 60),
@@ -100,6 +139,7 @@ export class Progress {
   }
 
   finish(job: Job, r: JobRecord): void {
+    this.sync();
     this.running.delete(job.id);
     this.done++;
     this.doneCost += this.costs.get(job.id) ?? 0;
@@ -108,9 +148,9 @@ export class Progress {
     if (this.opts.quiet) return;
     if (this.bar) this.bar.update(Math.round(1000 * this.fraction()), this.payload());
     else {
-      const w = String(this.jobs.length).length;
+      const n = `${this.count()}${this.more() ? '+' : ''}`;
       (this.opts.stream ?? process.stderr).write(
-        `[${String(this.done).padStart(w)}/${this.jobs.length}] ${this.last} (${formatDuration(r.timeMs)}) | ETA ${this.eta()}\n`,
+        `[${String(this.done).padStart(String(this.count()).length)}/${n}] ${this.last} (${formatDuration(r.timeMs)}) | ETA ${this.eta()}\n`,
       );
     }
   }

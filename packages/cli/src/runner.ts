@@ -10,15 +10,15 @@ import {
   type Analysis,
   analyzeStudy,
   type Budget,
+  expandStudy,
   getStudy,
   type JobRecord,
   type Plan,
   parseStudyFile,
-  planStudy,
-  resolveStudy,
   type StudyData,
   type StudyDef,
   type StudyOverrides,
+  StudyScheduler,
   studyData,
 } from '@reslab/engine';
 import { Interrupted, UsageError } from './errors.js';
@@ -102,16 +102,19 @@ export interface StudyRunResult {
   reused: number;
   wallMs: number;
   workers: number;
-  /** jobs in the whole plan (more than plan.jobs for a shard) */
+  /** starting jobs in the whole plan (more than plan.jobs for a shard) */
   planJobs: number;
+  /** jobs of this run's plan, with the ones the learning-rate search added */
+  total: number;
 }
 
-/** Records in plan order; records of no job of the plan (an older engine's spec hash) are kept, after the others. */
+/**
+ * Records in plan order (the starting jobs, then the jobs the learning-rate search added, in the order it added
+ * them); records of no job of the plan (an older engine's spec hash) are kept, after the others.
+ */
 const planOrder = (plan: Plan, records: JobRecord[]): JobRecord[] => {
-  const byId = new Map(records.map((r) => [r.id, r]));
-  const ids = new Set(plan.jobs.map((j) => j.id));
-  const known = plan.jobs.map((j) => byId.get(j.id)).filter((r): r is JobRecord => r !== undefined);
-  return [...known, ...records.filter((r) => !ids.has(r.id))];
+  const sched = new StudyScheduler(plan, records);
+  return [...sched.records(), ...sched.unused];
 };
 
 /** Analysis + every output file of a results folder from its records. */
@@ -123,7 +126,7 @@ export function writeOutputs(
   meta: Omit<ReportMeta, 'outDir' | 'generated'>,
 ): { analysis: Analysis; files: Record<string, string> } {
   const ordered = planOrder(plan, records);
-  const analysis = analyzeStudy(def, plan.study, ordered, plan.jobs.length);
+  const analysis = analyzeStudy(def, plan.study, ordered, plan);
   const files = {
     results: join(dir, RESULTS_FILE),
     table: join(dir, TABLE_FILE),
@@ -146,35 +149,26 @@ export function writeOutputs(
   return { analysis, files };
 }
 
-export function makePlan(def: StudyDef | StudyData, budget: Budget, overrides: StudyOverrides): Plan {
-  return planStudy(resolveStudy(def, budget, overrides));
-}
-
 /** The plan restricted to a shard's jobs (the whole plan without a shard). */
 export const shardPlan = (plan: Plan, shard: Shard | undefined): Plan =>
   shard ? { study: plan.study, jobs: shardJobs(plan.jobs, shard) } : plan;
 
 /** The plan a results folder was run with (its shard's share, if it holds one). */
 export const folderPlan = (def: StudyDef | StudyData, folder: StudyFolder): Plan =>
-  shardPlan(makePlan(def, folder.budget, folder.overrides), folder.shard);
+  shardPlan(expandStudy(def, folder.overrides, folder.budget), folder.shard);
 
 export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   const t0 = Date.now();
-  const fullPlan = makePlan(o.def, o.budget, o.overrides);
+  const fullPlan = expandStudy(o.def, o.overrides, o.budget);
   const plan = shardPlan(fullPlan, o.shard);
   ensureWritableDir(o.outDir);
   const resultsPath = join(o.outDir, RESULTS_FILE);
   let previous: JobRecord[] = [];
   if (o.resume) {
-    const ids = new Set(plan.jobs.map((j) => j.id));
-    previous = readJsonLines<JobRecord>(resultsPath).filter((r) => ids.has(r.id));
-    // a record can appear twice if the rewrite at the end was interrupted: keep the first
-    const seen = new Set<string>();
-    previous = previous.filter((r) => {
-      if (seen.has(r.id)) return false;
-      seen.add(r.id);
-      return true;
-    });
+    // the scheduler replays the records (the learning-rate search re-derives the jobs it added) and keeps the first
+    // of a record that appears twice (the rewrite at the end was interrupted)
+    const replay = new StudyScheduler(plan, readJsonLines<JobRecord>(resultsPath));
+    previous = replay.records();
   } else {
     if (readJsonLines<JobRecord>(resultsPath).length > 0) {
       throw new UsageError(`'${o.outDir}' already holds results: continue them with --resume ${o.outDir}, or choose another --out`);
@@ -194,11 +188,10 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
     writeJsonAtomic(join(o.outDir, STUDY_FILE), folder);
     writeAtomic(resultsPath, '');
   }
-  const doneIds = new Set(previous.map((r) => r.id));
-  const todo = plan.jobs.filter((j) => !doneIds.has(j.id));
-  const workers = Math.max(1, Math.min(o.workers, todo.length || 1));
+  const sched = new StudyScheduler(plan, previous);
+  const workers = Math.max(1, Math.min(o.workers, sched.remaining || 1));
 
-  const progress = new Progress(todo, { tty: o.tty, quiet: o.quiet, already: previous.length, label: `${o.def.name}: running` });
+  const progress = new Progress(sched, { tty: o.tty, quiet: o.quiet, already: previous.length, label: `${o.def.name}: running` });
   const ac = new AbortController();
   let interrupts = 0;
   const onSigint = () => {
@@ -210,7 +203,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   process.on('SIGTERM', onSigint);
   let outcome: { records: JobRecord[]; interrupted: boolean };
   try {
-    outcome = await runPool(todo, {
+    outcome = await runPool(sched, {
       workers,
       study: o.def.name,
       backend: o.backend,
@@ -232,7 +225,7 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
   const { analysis, files } = writeOutputs(o.outDir, o.def, plan, records, { command: o.command, wallMs, workers, backend: o.backend });
   if (outcome.interrupted) {
     throw new Interrupted(
-      `reslab: stopped after ${formatDuration(wallMs)}: ${records.length} of ${plan.jobs.length} runs are saved in ${o.outDir}; continue with: ${o.resumeCommand}`,
+      `reslab: stopped after ${formatDuration(wallMs)}: ${records.length} of ${sched.total} runs known so far are saved in ${o.outDir}; continue with: ${o.resumeCommand}`,
     );
   }
   return {
@@ -246,5 +239,6 @@ export async function runStudy(o: RunStudyOptions): Promise<StudyRunResult> {
     wallMs,
     workers,
     planJobs: fullPlan.jobs.length,
+    total: sched.total,
   };
 }

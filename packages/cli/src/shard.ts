@@ -3,11 +3,12 @@
  * can be spread over the machines of a batch scheduler (a Slurm job array, a
  * Kubernetes Indexed Job) and put back together with `reslab merge`.
  *
- * The share depends on the plan only: the jobs are sorted by their stable id
- * and dealt round-robin, job k of the sorted list going to shard (k mod N) + 1.
- * Every job is in exactly one shard; neighbours in id order (the same cell at
- * other seeds and learning rates) land on different shards, which spreads the
- * expensive cells evenly.
+ * The share depends on the plan only: the grid cells (and the checks) are
+ * sorted by their stable key and dealt round-robin, cell k of the sorted list
+ * going to shard (k mod N) + 1, with all of its jobs. A cell stays whole because
+ * its learning-rate search needs every run of the cell to decide which rates and
+ * seeds run next; neighbours in key order land on different shards, which
+ * spreads the expensive cells evenly.
  */
 import type { Job } from '@reslab/engine';
 import { type Command, InvalidArgumentError } from 'commander';
@@ -42,14 +43,18 @@ export function parseShard(v: string): Shard {
 
 export const shardLabel = (s: Shard): string => `${s.index}/${s.count}`;
 
+/** The unit a shard takes whole: a grid cell (every job of it), or one check. */
+const unitOf = (j: Pick<Job, 'id'> & { cellKey?: string; kind?: string }): string =>
+  j.kind === 'train' && j.cellKey ? `cell:${j.cellKey}` : `job:${j.id}`;
+
 /** The jobs of shard `s`, in plan order. */
-export function shardJobs<J extends Pick<Job, 'id'>>(jobs: readonly J[], s: Shard): J[] {
-  const ids = jobs.map((j) => j.id).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const mine = new Set(ids.filter((_, k) => k % s.count === s.index - 1));
-  return jobs.filter((j) => mine.has(j.id));
+export function shardJobs<J extends Pick<Job, 'id'> & { cellKey?: string; kind?: string }>(jobs: readonly J[], s: Shard): J[] {
+  const units = [...new Set(jobs.map(unitOf))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const mine = new Set(units.filter((_, k) => k % s.count === s.index - 1));
+  return jobs.filter((j) => mine.has(unitOf(j)));
 }
 
-export function shardRecord<J extends Pick<Job, 'id'>>(jobs: readonly J[], s: Shard): ShardRecord {
+export function shardRecord<J extends Pick<Job, 'id'> & { cellKey?: string; kind?: string }>(jobs: readonly J[], s: Shard): ShardRecord {
   return { index: s.index, count: s.count, jobs: shardJobs(jobs, s).map((j) => j.id), planJobs: jobs.length };
 }
 
@@ -57,7 +62,7 @@ export function shardRecord<J extends Pick<Job, 'id'>>(jobs: readonly J[], s: Sh
 export function addShardOption(cmd: Command): Command {
   return cmd.option(
     '--shard <i/N>',
-    'run only share i of N of the jobs (deterministic, by job id; combine the shard folders with reslab merge)',
+    'run only share i of N of the grid cells and checks (deterministic, by cell; combine the shard folders with reslab merge)',
     parseShard,
   );
 }

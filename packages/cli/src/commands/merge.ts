@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { canonicalJson, type JobRecord } from '@reslab/engine';
+import { canonicalJson, expandStudy, type JobRecord, StudyScheduler } from '@reslab/engine';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { chooseOutDir, ensureWritableDir, RESULTS_FILE, readJsonLines, STUDY_FILE, writeJsonAtomic } from '../output.js';
 import { colorEnabled } from '../render/color.js';
-import { loadStudyFolder, makePlan, STUDY_FORMAT, type StudyFolder } from '../runner.js';
+import { loadStudyFolder, STUDY_FORMAT, type StudyFolder } from '../runner.js';
 import { shardLabel } from '../shard.js';
 import { commandLine, emit, rebuildResult, renderStudy, type StudyCommandResult } from './shared.js';
 
@@ -59,8 +59,7 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
   if (existsSync(join(outDir, RESULTS_FILE)) && readJsonLines(join(outDir, RESULTS_FILE)).length > 0)
     throw new UsageError(`'${outDir}' already holds results: choose another --out`);
 
-  const plan = makePlan(def, folder.budget, folder.overrides);
-  const planIds = new Set(plan.jobs.map((j) => j.id));
+  const plan = expandStudy(def, folder.overrides, folder.budget);
   const from = new Map<string, { rec: JobRecord; dir: string }>();
   const merged: MergeResult['merged'] = [];
   for (const l of loaded) {
@@ -69,10 +68,6 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
     for (const rec of recs) {
       if (own.has(rec.id)) continue; // a rewrite interrupted mid-way can repeat a line: keep the first
       own.add(rec.id);
-      if (!planIds.has(rec.id))
-        throw new UsageError(
-          `'${l.dir}' holds the run '${rec.id}', which is not in the study's plan (was it run with another version of reslab?)`,
-        );
       const prev = from.get(rec.id);
       if (prev) throw new UsageError(`the run '${rec.id}' is in both '${prev.dir}' and '${l.dir}': give each shard's folder once`);
       from.set(rec.id, { rec, dir: l.dir });
@@ -80,7 +75,19 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
     merged.push({ dir: l.dir, shard: l.folder.shard ? shardLabel(l.folder.shard) : null, runs: own.size });
   }
 
-  const missing = plan.jobs.filter((j) => !from.has(j.id)).map((j) => j.id);
+  // the learning-rate search is replayed on every record: it names the runs the study needs
+  const sched = new StudyScheduler(
+    plan,
+    [...from.values()].map((v) => v.rec),
+  );
+  const foreign = sched.unused[0];
+  if (foreign) {
+    const dir = from.get(foreign.id)!.dir;
+    throw new UsageError(
+      `'${dir}' holds the run '${foreign.id}', which is not in the study's plan (was it run with another version of reslab?)`,
+    );
+  }
+  const missing = sched.missingJobs().map((j) => j.id);
   if (missing.length && !flags.partial) {
     const counts = new Set(loaded.map((l) => l.folder.shard?.count).filter((c): c is number => c !== undefined));
     let hint = '';
@@ -98,7 +105,7 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
       hint = parts.length ? `; ${parts.join('; ')}` : '';
     }
     throw new UsageError(
-      `${missing.length} of the study's ${plan.jobs.length} runs are missing (${list(missing)})${hint}; merge anyway with --partial`,
+      `${missing.length} of the study's ${sched.total} runs are missing (${list(missing)})${hint}; merge anyway with --partial`,
     );
   }
 
@@ -111,7 +118,7 @@ export function mergeFolders(dirs: string[], flags: MergeFlags): MergeResult {
     budget: folder.budget,
     overrides: folder.overrides,
     study: folder.study,
-    jobs: plan.jobs.length,
+    jobs: sched.total,
     command: commandLine(),
     created: new Date().toISOString(),
   };

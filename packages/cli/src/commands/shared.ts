@@ -1,14 +1,14 @@
 /** Pieces every command uses: output routing (--json keeps stdout for the JSON alone) and the study runner wiring. */
 import { basename } from 'node:path';
-import type { Budget, JobRecord, Plan, StudyData, StudyDef } from '@reslab/engine';
+import { type Budget, expandStudy, type JobRecord, type Plan, type StudyData, type StudyDef, StudyScheduler } from '@reslab/engine';
 import type { Command } from 'commander';
 import { UsageError } from '../errors.js';
 import { addOverrideOptions, addRunOptions, hasOverrides, type OverrideFlags, overridesFromFlags } from '../options.js';
 import { chooseOutDir } from '../output.js';
 import { formatDuration } from '../progress.js';
 import { type Colors, colorEnabled, colors } from '../render/color.js';
-import { renderLossCharts, renderProfiles, renderTable, renderVerdict } from '../render/text.js';
-import { loadStudyFolder, makePlan, runStudy, type StudyRunResult, shardPlan, writeOutputs } from '../runner.js';
+import { renderLossCharts, renderProfiles, renderSpread, renderTable, renderVerdict } from '../render/text.js';
+import { loadStudyFolder, runStudy, type StudyRunResult, shardPlan, writeOutputs } from '../runner.js';
 import { addShardOption, type Shard, shardLabel } from '../shard.js';
 
 export interface RunFlags {
@@ -98,7 +98,7 @@ export async function studyCommand(
   }
 
   if (flags.dryRun) {
-    const full = makePlan(def, budget, overrides);
+    const full = expandStudy(def, overrides, budget);
     const plan = shardPlan(full, shard);
     const result = {
       study: def.name,
@@ -108,13 +108,21 @@ export async function studyCommand(
       axes: plan.study.grid,
       seeds: plan.study.seeds,
       lrGrid: plan.study.lrGrid,
+      lrGrids: plan.study.lrGrids,
+      lrSearch: plan.study.lrSearch,
       jobs: plan.jobs.map((j) => ({ id: j.id, kind: j.kind, spec: j.spec })),
     };
     emit(flags, result, (r, c) =>
       [
-        `${c.bold(`reslab ${kind} ${def!.name}`)} (dry run, budget ${budget}): ${r.jobs.length} job(s)${shard ? ` (shard ${shardLabel(shard)} of ${full.jobs.length})` : ''}`,
+        `${c.bold(`reslab ${kind} ${def!.name}`)} (dry run, budget ${budget}): ${r.jobs.length} starting job(s)${shard ? ` (shard ${shardLabel(shard)} of ${full.jobs.length})` : ''}${r.lrSearch.extend ? '; the learning-rate search adds runs where a best rate sits at an edge' : ''}`,
         ...r.axes.map((a) => `  ${a.key}: ${a.values.join(', ')}`),
-        `  seeds: ${r.seeds.join(', ')}; learning rates: ${r.lrGrid.join(', ')}`,
+        `  seeds: ${r.seeds.join(', ')}${r.lrSearch.tuneSeeds !== null && r.lrSearch.tuneSeeds < r.seeds.length ? ` (the first ${r.lrSearch.tuneSeeds} tune the learning rate, the others run at the chosen rate)` : ''}; starting learning rates: ${
+          Object.keys(r.lrGrids).length
+            ? Object.entries(r.lrGrids)
+                .map(([k, v]) => `${k} ${v!.join(', ')}`)
+                .join('; ')
+            : r.lrGrid.join(', ')
+        }${r.lrSearch.extend ? `; search up to ${r.lrSearch.maxExtra} rates beyond each end` : ' (search off)'}`,
         ...r.jobs.slice(0, 12).map((j) => `  ${j.id}`),
         r.jobs.length > 12 ? `  ... and ${r.jobs.length - 12} more` : '',
       ]
@@ -147,7 +155,7 @@ export async function studyCommand(
     question: def.question,
     outDir: res.outDir,
     files: res.files,
-    jobs: { total: res.plan.jobs.length, ran: res.ran, reused: res.reused },
+    jobs: { total: res.total, ran: res.ran, reused: res.reused },
     wallMs: res.wallMs,
     workers: res.workers,
     backend: flags.backend,
@@ -169,7 +177,7 @@ export function rebuildResult(outDir: string, def: StudyDef | StudyData, plan: P
     question: def.question,
     outDir,
     files,
-    jobs: { total: plan.jobs.length, ran: 0, reused: records.length },
+    jobs: { total: new StudyScheduler(plan, records).total, ran: 0, reused: records.length },
     wallMs: Date.now() - t0,
     workers: 0,
     backend,
@@ -195,9 +203,13 @@ export function renderStudy(r: StudyCommandResult, c: Colors, charts: boolean): 
     );
   out.push('');
   for (const t of a.tables) out.push(renderTable(t, c), '');
-  out.push(c.dim(`Learning rate: ${a.lrCriterion}.`), '');
+  out.push(c.dim(`Learning rate: ${a.lrCriterion}.`));
+  out.push(c.dim(`Divergence: ${a.divergeRule}.`));
+  out.push(c.dim(`Stopping: ${a.plateau.rule}; met by ${a.plateau.met} of ${a.plateau.judged} trained cell(s).`), '');
   const prof = renderProfiles(a, c);
   if (prof) out.push(prof, '');
+  const spread = renderSpread(a, c);
+  if (spread) out.push(spread, '');
   if (charts) {
     const ch = renderLossCharts(a, c);
     if (ch) out.push(ch, '');

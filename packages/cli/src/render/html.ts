@@ -3,7 +3,7 @@
  * network) with the verdict, the tables, loss curves per variant, gradient-norm
  * profiles across depth at initialisation, the checks and every run.
  */
-import type { Analysis, CellSummary, JobRecord, StudyData } from '@reslab/engine';
+import type { Analysis, CellSummary, JobRecord, StudyData, VerdictLine } from '@reslab/engine';
 
 const esc = (s: unknown): string =>
   String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -113,12 +113,18 @@ export function lineChart(
 const legend = (names: string[], color: (n: string) => string): string =>
   `<div class="legend">${names.map((n) => `<span><i style="background:${color(n)}"></i>${esc(n)}</span>`).join('')}</div>`;
 
-/** Panels = combinations of every axis but the series axis ('variant' if present, else the last axis). */
-function panelsOf(a: Analysis): { seriesAxis: string | null; panels: Array<{ title: string; cells: CellSummary[] }> } {
+/**
+ * Panels = combinations of every axis but the series axis ('variant' if present, else the last axis). `atInit`:
+ * training settings do not change a net at initialisation, so their first value stands for all.
+ */
+function panelsOf(a: Analysis, atInit = false): { seriesAxis: string | null; panels: Array<{ title: string; cells: CellSummary[] }> } {
   const seriesAxis = a.axes.includes('variant') ? 'variant' : (a.axes[a.axes.length - 1] ?? null);
-  const rest = a.axes.filter((k) => k !== seriesAxis);
+  const trainAxes = atInit ? a.axes.filter((k) => k.startsWith('train.') && k !== seriesAxis) : [];
+  const first = (k: string) => a.cells[0]?.cell[k];
+  const rest = a.axes.filter((k) => k !== seriesAxis && !trainAxes.includes(k));
   const map = new Map<string, CellSummary[]>();
   for (const c of a.cells) {
+    if (trainAxes.some((k) => c.cell[k] !== first(k))) continue;
     const key = rest.map((k) => `${k.includes('.') ? k.slice(k.indexOf('.') + 1) : k} ${c.cell[k]}`).join(', ') || 'all';
     if (!map.has(key)) map.set(key, []);
     map.get(key)!.push(c);
@@ -166,7 +172,23 @@ export function reportHtml(def: StudyData, a: Analysis, records: JobRecord[], me
       ),
     )
     .join('');
-  const gradCharts = panels
+  const initPanels = panelsOf(a, true).panels;
+  const spreadCharts = initPanels
+    .map((p) =>
+      lineChart(
+        p.cells
+          .filter((c) => c.gradInit.streamSpread.length)
+          .map((c) => ({
+            name: nameOf(c),
+            color: color(nameOf(c)),
+            xs: c.gradInit.streamSpread.map((_, i) => i + 1),
+            ys: c.gradInit.streamSpread,
+          })),
+        { title: p.title, xLabel: 'block', yLabel: 'spread of the hidden state', logY: true },
+      ),
+    )
+    .join('');
+  const gradCharts = initPanels
     .map((p) =>
       lineChart(
         p.cells
@@ -204,6 +226,11 @@ export function reportHtml(def: StudyData, a: Analysis, records: JobRecord[], me
     })
     .join('');
 
+  const verdictItem = (l: VerdictLine): string =>
+    `<li class="${l.level}">${esc(l.text)}${l.children?.length ? `<ul>${l.children.map(verdictItem).join('')}</ul>` : ''}</li>`;
+  const answer = a.verdict.answer.length
+    ? `<ol class="answer">${a.verdict.answer.map((l) => `<li>${esc(l.text)}</li>`).join('')}</ol>`
+    : '<p class="muted">This study states no answer sentences; the findings are below.</p>';
   const checks = a.checks.length
     ? `<ul>${a.checks.map((c) => `<li class="${c.ok === false ? 'bad' : ''}">${esc(c.line)}</li>`).join('')}</ul>`
     : '<p class="muted">no separate checks in this study</p>';
@@ -221,7 +248,7 @@ body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0 
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:26px 0 8px;border-bottom:1px solid #ddd;padding-bottom:3px}h3{font-size:14px;margin:16px 0 6px}
 table{border-collapse:collapse;font-size:12.5px;margin:4px 0}td,th{border:1px solid #ddd;padding:3px 7px;text-align:left;white-space:nowrap}th{background:#f4f4f4}
 .ok{background:#e4f5e4}.bad{background:#fbe3e3}.mid{background:#fff4d6}.muted{color:#888}.note{color:#666;font-size:12px;margin:2px 0 10px}
-.verdict{background:#f6f8fb;border:1px solid #d7deea;padding:8px 14px;border-radius:6px}.verdict li{margin:3px 0}
+.verdict{background:#f6f8fb;border:1px solid #d7deea;padding:8px 14px;border-radius:6px}.verdict li{margin:3px 0}.verdict li.detail{color:#444;font-size:13px}.verdict li.warning{color:#a35a00}.answer li{margin:6px 0;font-size:15px}
 .charts{display:flex;flex-wrap:wrap;gap:6px}.charts svg{border:1px solid #eee;background:#fff}
 .ct{font-size:12px;font-weight:600}.tick{font-size:9.5px;fill:#555}.lab{font-size:10.5px;fill:#333}.frame{fill:none;stroke:#bbb}.grid{stroke:#eee}
 .legend{display:flex;flex-wrap:wrap;gap:12px;margin:6px 0 4px;font-size:12px}.legend i{display:inline-block;width:14px;height:3px;margin-right:5px;vertical-align:middle}
@@ -230,11 +257,15 @@ table{border-collapse:collapse;font-size:12.5px;margin:4px 0}td,th{border:1px so
 <h1>${esc(def.title)}</h1>
 <p><b>Question.</b> ${esc(def.question)}</p>
 <p class="meta">study <code>${esc(def.name)}</code> · generated ${esc(meta.generated)} · <code>${esc(meta.command)}</code> · ${records.length} job(s)${meta.wallMs !== null ? ` · wall time ${(meta.wallMs / 1000).toFixed(1)} s` : ''}${meta.workers ? ` · ${meta.workers} worker(s)` : ''} · backend ${esc(meta.backend)}${a.missing ? ` · <b>incomplete: ${a.missing} job(s) missing</b>` : ''}</p>
-<h2>Verdict</h2>
-<div class="verdict"><ul>${a.verdict.lines.map((l) => `<li>${esc(l)}</li>`).join('')}</ul></div>
+<h2>Answer</h2>
+<div class="verdict">${answer}</div>
+<details><summary>Findings, comparisons, rules and thresholds (computed from the numbers below)</summary>
+<div class="verdict"><ul>${a.verdict.lines.map(verdictItem).join('')}</ul></div>
 ${thresholds}
+</details>
 <h2>Results</h2>
 <p class="note">Learning rate: ${esc(a.lrCriterion)}.</p>
+<p class="note">Divergence: ${esc(a.divergeRule)}. Stopping: ${esc(a.plateau.rule)}; met by ${a.plateau.met} of ${a.plateau.judged} trained cell(s).</p>
 ${tables}
 <h2>Loss curves (median over seeds, chosen learning rate)</h2>
 ${legend(seriesNames, color)}<div class="charts">${lossCharts}</div>
@@ -243,6 +274,9 @@ ${legend(seriesNames, color)}<div class="charts">${accCharts}</div>
 <h2>Gradient-norm profile across depth at initialisation</h2>
 <p class="note">L2 norm of each Linear weight's gradient on one training batch before any step, median over seeds; a profile that falls towards the input means vanishing gradients.</p>
 ${legend(seriesNames, color)}<div class="charts">${gradCharts}</div>
+<h2>Spread of the hidden state across depth at initialisation</h2>
+<p class="note">Standard deviation over one training batch of each unit after each block, averaged over the units, median over seeds: how much the hidden state still differs between inputs. A profile that falls towards zero means the stack maps every input to nearly the same point.</p>
+${legend(seriesNames, color)}<div class="charts">${spreadCharts}</div>
 <h2>Checks</h2>
 ${checks}
 <h2>What the study does</h2>

@@ -1,5 +1,5 @@
 /** Terminal rendering of a study's analysis: tables, gradient profiles, checks, verdict, loss charts. */
-import { type Analysis, type CellSummary, fmt, type Table } from '@reslab/engine';
+import { type Analysis, type CellSummary, fmt, type Table, type VerdictLine } from '@reslab/engine';
 import asciichart from 'asciichart';
 import CliTable from 'cli-table3';
 import type { Colors } from './color.js';
@@ -42,18 +42,26 @@ export function renderTable(t: Table, c: Colors): string {
 
 const axisLabel = (k: string): string => (k.includes('.') ? k.slice(k.indexOf('.') + 1) : k);
 
-/** Gradient-norm profiles: one compact table per value of the first axis; rows = variant; columns = the other axes. */
-export function renderProfiles(a: Analysis, c: Colors): string {
-  const withProfile = a.cells.filter((x) => x.gradInit.gradNorms.length);
+/**
+ * Per-layer profiles at initialisation: one compact table per depth; rows = variant; columns = the other axes
+ * (training settings do not change a net at initialisation: their first value stands for all).
+ */
+function profileTables(
+  a: Analysis,
+  c: Colors,
+  title: string,
+  values: (x: CellSummary) => number[],
+  tag: (x: CellSummary) => { text: string; bad: boolean },
+): string {
+  const first = (k: string) => a.cells.find((x) => x.cell[k] !== undefined)?.cell[k];
+  const trainAxes = a.axes.filter((k) => k.startsWith('train.'));
+  const withProfile = a.cells.filter((x) => values(x).length && trainAxes.every((k) => x.cell[k] === first(k)));
   if (withProfile.length === 0) return '';
   const rowAxis = a.axes.includes('variant') ? 'variant' : a.axes[a.axes.length - 1];
   const groupAxis = a.axes.find((k) => k !== rowAxis && k === 'model.depth') ?? null;
-  const colAxes = a.axes.filter((k) => k !== rowAxis && k !== groupAxis);
+  const colAxes = a.axes.filter((k) => k !== rowAxis && k !== groupAxis && !trainAxes.includes(k));
   const groups = groupAxis ? [...new Set(withProfile.map((x) => x.cell[groupAxis]))] : [null];
-  const out: string[] = [
-    c.bold('Gradient norm per layer at initialisation') +
-      c.dim(' (sparkline input -> output, log scale; number = first hidden / last hidden layer; median over seeds)'),
-  ];
+  const out: string[] = [title];
   for (const g of groups) {
     const cells = withProfile.filter((x) => g === null || x.cell[groupAxis!] === g);
     const cols = [...new Set(cells.map((x) => colAxes.map((k) => String(x.cell[k])).join(' ')))];
@@ -71,15 +79,46 @@ export function renderProfiles(a: Analysis, c: Colors): string {
             (x) => (rowAxis ? String(x.cell[rowAxis]) === r : true) && colAxes.map((k) => String(x.cell[k])).join(' ') === col,
           );
           if (!cell) return '';
-          const ratio = cell.gradRatio;
-          const txt = `${sparkline(cell.gradInit.gradNorms)} ${fmtRatio(ratio)}`;
-          return ratio !== null && ratio < 1e-2 ? c.red(txt) : txt;
+          const t = tag(cell);
+          const txt = `${sparkline(values(cell))} ${t.text}`;
+          return t.bad ? c.red(txt) : txt;
         }),
       ]);
     }
     out.push(t.toString());
   }
   return out.join('\n');
+}
+
+/** Gradient-norm profiles at initialisation (number: first hidden / last hidden layer). */
+export function renderProfiles(a: Analysis, c: Colors): string {
+  return profileTables(
+    a,
+    c,
+    c.bold('Gradient norm per layer at initialisation') +
+      c.dim(' (sparkline input -> output, log scale; number = first hidden / last hidden layer; median over seeds)'),
+    (x) => x.gradInit.gradNorms,
+    (x) => ({ text: fmtRatio(x.gradRatio), bad: x.gradRatio !== null && x.gradRatio < 1e-2 }),
+  );
+}
+
+/** The spread of the hidden state across inputs after each block at initialisation (number: last / first block). */
+export function renderSpread(a: Analysis, c: Colors): string {
+  const ratio = (x: CellSummary): number | null => {
+    const s = x.gradInit.streamSpread;
+    return s.length >= 2 && s[0] > 0 ? s[s.length - 1] / s[0] : null;
+  };
+  return profileTables(
+    a,
+    c,
+    c.bold('Spread of the hidden state across inputs, per block, at initialisation') +
+      c.dim(' (std over a batch of each unit, averaged over units; sparkline first -> last block, log scale; number = last / first block)'),
+    (x) => x.gradInit.streamSpread,
+    (x) => {
+      const r = ratio(x);
+      return { text: fmtRatio(r), bad: r !== null && r < 0.1 };
+    },
+  );
 }
 
 const CHART_COLORS = [
@@ -121,12 +160,24 @@ export function renderLossCharts(a: Analysis, c: Colors, max = 3): string {
   return out.join('\n\n');
 }
 
-export function renderVerdict(a: Analysis, c: Colors): string {
-  const lines = [c.bold('Verdict (computed from the numbers above)')];
-  for (const l of a.verdict.lines) lines.push(l.startsWith('  ') ? `   ${l.trim()}` : ` - ${l}`);
-  if (a.verdict.thresholds.length) {
-    lines.push(c.dim(' thresholds:'));
-    for (const t of a.verdict.thresholds) lines.push(c.dim(`   ${t.name}: ${fmt(t.value)} (${t.rule})`));
+function verdictLines(ls: readonly VerdictLine[], c: Colors, depth: number, out: string[]): void {
+  for (const l of ls) {
+    const pad = '   '.repeat(depth);
+    const text = l.level === 'warning' ? c.yellow(l.text) : l.level === 'finding' ? l.text : depth > 0 ? c.dim(l.text) : l.text;
+    out.push(`${pad} - ${text}`);
+    if (l.children?.length) verdictLines(l.children, c, depth + 1, out);
   }
-  return lines.join('\n');
+}
+
+export function renderVerdict(a: Analysis, c: Colors): string {
+  const out = [c.bold('Answer (computed from the numbers above)')];
+  for (const [i, l] of a.verdict.answer.entries()) out.push(` ${i + 1}. ${l.text}`);
+  if (a.verdict.answer.length === 0) out.push(c.dim(' (this study states no answer sentences; see the findings below)'));
+  out.push('', c.bold('Findings, comparisons and rules'));
+  verdictLines(a.verdict.lines, c, 0, out);
+  if (a.verdict.thresholds.length) {
+    out.push(c.dim(' thresholds:'));
+    for (const t of a.verdict.thresholds) out.push(c.dim(`   ${t.name}: ${fmt(t.value)} (${t.rule})`));
+  }
+  return out.join('\n');
 }

@@ -15,7 +15,10 @@ import {
   parseStudyFile,
   STUDIES,
   type StudyData,
+  StudyScheduler,
+  tableAxes,
   type Value,
+  type VerdictLine,
 } from '@reslab/engine';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { BarChart, type BarGroup } from '../charts/BarChart';
@@ -104,50 +107,60 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
     const prog: Progress = { done: 0, total: plan.jobs.length, startedAt: Date.now(), failed: 0 };
     setProgress({ ...prog });
     let seq = 0;
-    await runQueued(
-      pool,
-      plan.jobs,
-      (job, _i, finish, lease) => {
-        const runId = `job${++seq}`;
-        const l = lease(
-          (msg) => {
-            if (msg.runId !== runId) return;
-            if (msg.type === 'jobDone' || msg.type === 'error') {
-              if (msg.type === 'jobDone') got.push(msg.record);
-              else {
-                prog.failed++;
-                setRunError(msg.message);
+    // rounds: the starting jobs, then what the learning-rate search asks for once those records are in
+    const tried = new Set<string>();
+    let batch = plan.jobs;
+    while (batch.length > 0 && !ctrl.signal.aborted) {
+      for (const j of batch) tried.add(j.id);
+      await runQueued(
+        pool,
+        batch,
+        (job, _i, finish, lease) => {
+          const runId = `job${++seq}`;
+          const l = lease(
+            (msg) => {
+              if (msg.runId !== runId) return;
+              if (msg.type === 'jobDone' || msg.type === 'error') {
+                if (msg.type === 'jobDone') got.push(msg.record);
+                else {
+                  prog.failed++;
+                  setRunError(msg.message);
+                }
+                prog.done++;
+                leases.current.delete(l);
+                l.release();
+                if (!ctrl.signal.aborted) {
+                  setRecords([...got]);
+                  setProgress({ ...prog });
+                }
+                finish();
               }
+            },
+            (message) => {
+              prog.failed++;
               prog.done++;
+              setRunError(message);
               leases.current.delete(l);
-              l.release();
-              if (!ctrl.signal.aborted) {
-                setRecords([...got]);
-                setProgress({ ...prog });
-              }
               finish();
-            }
-          },
-          (message) => {
-            prog.failed++;
-            prog.done++;
-            setRunError(message);
-            leases.current.delete(l);
-            finish();
-          },
-        );
-        leases.current.add(l);
-        l.post({ type: 'job', runId, job, study: def.name });
-      },
-      ctrl.signal,
-    );
+            },
+          );
+          leases.current.add(l);
+          l.post({ type: 'job', runId, job, study: def.name });
+        },
+        ctrl.signal,
+      );
+      const sched = new StudyScheduler(plan, got);
+      prog.total = sched.total;
+      setProgress({ ...prog });
+      batch = sched.missingJobs().filter((j) => !tried.has(j.id));
+    }
     if (!ctrl.signal.aborted) setRunning(false);
   };
 
   const analysis: Analysis | null = useMemo(() => {
     if (!plan || records.length === 0) return null;
     try {
-      return analyzeStudy(def, plan.study, records, plan.jobs.length);
+      return analyzeStudy(def, plan.study, records, plan);
     } catch (e) {
       return { error: (e as Error).message } as unknown as Analysis;
     }
@@ -284,13 +297,15 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
         <>
           <section className="verdict" aria-labelledby="verdict-h" data-testid="verdict">
             <h3 id="verdict-h">Verdict{progress && progress.done < progress.total ? ' so far' : ''}</h3>
-            <ul>
-              {analysis.verdict.lines.map((l) => (
-                <li key={l} className={/^ {2}/.test(l) ? 'sub' : ''}>
-                  {l.trim()}
-                </li>
+            <ol className="answer" data-testid="answer">
+              {analysis.verdict.answer.map((l) => (
+                <li key={l.id}>{l.text}</li>
               ))}
-            </ul>
+            </ol>
+            <details>
+              <summary>Findings, comparisons and rules</summary>
+              <VerdictList lines={analysis.verdict.lines} />
+            </details>
             {analysis.verdict.thresholds.length > 0 && (
               <details>
                 <summary>Thresholds the verdict used</summary>
@@ -348,6 +363,19 @@ export function StudiesView({ pool, study, onStudy }: { pool: WorkerPool; study:
   );
 }
 
+function VerdictList({ lines }: { lines: VerdictLine[] }) {
+  return (
+    <ul>
+      {lines.map((l) => (
+        <li key={l.id} className={l.level === 'detail' ? 'sub' : l.level}>
+          {l.text}
+          {l.children?.length ? <VerdictList lines={l.children} /> : null}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 const label = (key: string, v: Value): string => (key === 'variant' || typeof v === 'string' ? String(v) : `${axisName(key)} ${v}`);
 
 /**
@@ -357,7 +385,7 @@ const label = (key: string, v: Value): string => (key === 'variant' || typeof v 
  */
 function StudyCharts({ def, plan, analysis }: { def: StudyData; plan: Plan; analysis: Analysis }) {
   const axes = plan.study.grid.map((a) => a.key);
-  const tableAxis = def.layout.tables && axes.includes(def.layout.tables) ? def.layout.tables : null;
+  const tableAxis = tableAxes(def.layout).find((k) => axes.includes(k)) ?? null;
   const barAxis = axes.includes('variant') ? 'variant' : (axes.find((a) => a !== tableAxis) ?? null);
   const groupAxes = axes.filter((a) => a !== tableAxis && a !== barAxis);
   const barValues = barAxis ? (plan.study.grid.find((a) => a.key === barAxis)?.values ?? []) : [];
