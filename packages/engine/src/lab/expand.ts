@@ -123,6 +123,3 @@ export function planStudy(study: ResolvedStudy): Plan {
 export function expandStudy(def: StudyData, overrides: StudyOverrides = {}, budget: Budget = 'cli'): Plan {
   return planStudy(resolveStudy(def, budget, overrides));
 }
-
-/** The RunSpecs of a plan's grid runs, in plan order. */
-export const planSpecs = (plan: Plan): RunSpec[] => plan.jobs.map((j) => j.spec);

@@ -6,7 +6,7 @@
  * study file is the same JSON without the hooks.
  */
 import { z } from 'zod';
-import { type ModelSpecInput, parseVariant, parseWith, SpecError } from '../spec.js';
+import { parseVariant, parseWith, SpecError } from '../spec.js';
 import type { Analysis, AnalysisContext } from './analyze.js';
 
 export type Value = string | number | boolean;
@@ -316,10 +316,4 @@ export function parseStudyFile(json: unknown, what = 'study file'): StudyData {
 export function studyData(def: StudyDef): StudyData {
   const { analyze: _a, ...data } = def;
   return data;
-}
-
-/** A variant name for a partial model spec (after defaults). */
-export function variantOf(model: Pick<ModelSpecInput, 'block' | 'skip'>): string {
-  const block = model.block ?? 'post';
-  return block === 'plain' ? 'plain' : `${block}-${model.skip ?? 2}`;
 }
