@@ -86,6 +86,23 @@ function mulberry32(s: number): number {
   return (t ^ (t >>> 14)) >>> 0;
 }
 
+/** Mean of f[start], f[start + stride], ... (n values, summed in this order). */
+function lineMean(f: Float32Array | Float64Array, start: number, stride: number, n: number): number {
+  let mu = 0;
+  for (let i = 0; i < n; i++) mu += f[start + i * stride];
+  return mu / n;
+}
+
+/** Biased variance (divided by n) of the same values around `mu`. */
+function lineVariance(f: Float32Array | Float64Array, start: number, stride: number, n: number, mu: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f[start + i * stride] - mu;
+    v += d * d;
+  }
+  return v / n;
+}
+
 export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
   /** Element index of a byte offset in the float view. */
   const at = (f: Float32Array | Float64Array, p: Ptr): number => p / f.BYTES_PER_ELEMENT;
@@ -458,15 +475,8 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
         let mu: number;
         let v: number;
         if (training) {
-          mu = 0;
-          for (let i = 0; i < rows; i++) mu += f[X + i * cols + j];
-          mu /= rows;
-          v = 0;
-          for (let i = 0; i < rows; i++) {
-            const d = f[X + i * cols + j] - mu;
-            v += d * d;
-          }
-          v /= rows;
+          mu = lineMean(f, X + j, cols, rows);
+          v = lineVariance(f, X + j, cols, rows, mu);
           f[RM + j] = (1 - momentum) * f[RM + j] + momentum * mu;
           f[RV + j] = (1 - momentum) * f[RV + j] + momentum * (rows > 1 ? (v * rows) / (rows - 1) : v);
         } else {
@@ -513,17 +523,8 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
       const IV = at(f, inv);
       const Y = at(f, y);
       for (let i = 0; i < rows; i++) {
-        const r = X + i * cols;
-        let mu = 0;
-        for (let j = 0; j < cols; j++) mu += f[r + j];
-        mu /= cols;
-        let v = 0;
-        for (let j = 0; j < cols; j++) {
-          const d = f[r + j] - mu;
-          v += d * d;
-        }
-        v /= cols;
-        const is = 1 / Math.sqrt(v + eps);
+        const mu = lineMean(f, X + i * cols, 1, cols);
+        const is = 1 / Math.sqrt(lineVariance(f, X + i * cols, 1, cols, mu) + eps);
         f[IV + i] = is;
         for (let j = 0; j < cols; j++) {
           const k = i * cols + j;
