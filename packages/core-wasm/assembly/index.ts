@@ -5,7 +5,9 @@
  *
  * Element-wise kernels walk memory 4 floats (one v128) at a time; the last n % 4 elements
  * run the same vector code on a splat and keep lane 0. Sums that are returned (ds,
- * sumSq, losses) are accumulated in float64.
+ * sumSq, losses) are accumulated in float64. The kernels that compute in float64 lanes
+ * (float64 inside, to give the reference's float32 numbers bit for bit) are laid out in
+ * wide.ts; dropout (dropout.ts) and the normalisations (norm.ts) have their own files.
  */
 import {
   ACT_GELU,
@@ -19,8 +21,11 @@ import {
   vact,
   vactGrad,
 } from './vmath';
+import { ldHi, ldLo, stAcc } from './wide';
 
+export { dropout } from './dropout';
 export { gemm } from './gemm';
+export { batchNorm, batchNormBackward, layerNorm, layerNormBackward } from './norm';
 
 /** First free byte after static data (pack buffers), 16-byte aligned. */
 export function heapBase(): usize {
@@ -521,6 +526,74 @@ export function adamStep(
     store<f32>(m + o, mv);
     store<f32>(v + o, vv);
     store<f32>(w + o, wv - (step * mv) / (Mathf.sqrt(vv) * rsb2 + eps));
+  }
+}
+
+// ---------------------------------------------------------------- element-wise products, sums, copies
+
+export function mul(a: usize, b: usize, y: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.mul(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, load<f32>(a + o) * load<f32>(b + o));
+  }
+}
+
+/** da (+)= dy b, then db (+)= dy a, for the W floats at byte offset o (float64, wide.ts) */
+// @ts-ignore: decorator
+@inline
+function mulBackwardGroup(a: usize, b: usize, dy: usize, da: usize, db: usize, o: usize, accA: i32, accB: i32, W: i32): void {
+  const dL = ldLo(dy + o, W);
+  const dH = ldHi(dy + o, W);
+  if (da) stAcc(da + o, f64x2.mul(dL, ldLo(b + o, W)), f64x2.mul(dH, ldHi(b + o, W)), accA, W);
+  // NOTE: read after da is written: da may be db (the gradient of mul(x, x))
+  if (db) stAcc(db + o, f64x2.mul(dL, ldLo(a + o, W)), f64x2.mul(dH, ldHi(a + o, W)), accB, W);
+}
+
+export function mulBackward(a: usize, b: usize, dy: usize, da: usize, db: usize, n: i32, accA: i32, accB: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) mulBackwardGroup(a, b, dy, da, db, <usize>i << 2, accA, accB, 4);
+  for (; i < n; i++) mulBackwardGroup(a, b, dy, da, db, <usize>i << 2, accA, accB, 1);
+}
+
+/** NOTE: one float64 chain in element order (the reference's sum, bit for bit); sum is not on the training step. */
+export function sum(x: usize, n: i32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) s += <f64>load<f32>(x + (<usize>i << 2));
+  return s;
+}
+
+export function addScalar(x: usize, value: f64, n: i32, acc: i32): void {
+  if (!acc) {
+    fill(x, <f32>value, n);
+    return;
+  }
+  const v = f64x2.splat(value);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) stAcc(x + (<usize>i << 2), v, v, 1, 4);
+  for (; i < n; i++) stAcc(x + (<usize>i << 2), v, v, 1, 1);
+}
+
+/** dst rows (+)= src rows, cols floats each; rows start srcStride / dstStride floats apart */
+export function copyRect(src: usize, srcStride: i32, dst: usize, dstStride: i32, rows: i32, cols: i32, acc: i32): void {
+  for (let i = 0; i < rows; i++) {
+    const s = src + ((<usize>i * srcStride) << 2);
+    const d = dst + ((<usize>i * dstStride) << 2);
+    let j = 0;
+    for (; j + 4 <= cols; j += 4) {
+      const o = <usize>j << 2;
+      const v = v128.load(s + o);
+      v128.store(d + o, acc ? f32x4.add(v128.load(d + o), v) : v);
+    }
+    for (; j < cols; j++) {
+      const o = <usize>j << 2;
+      const v = load<f32>(s + o);
+      store<f32>(d + o, acc ? load<f32>(d + o) + v : v);
+    }
   }
 }
 

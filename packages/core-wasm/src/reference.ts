@@ -75,11 +75,68 @@ export function activateGrad(act: number, x: number, y: number, slope: number): 
   }
 }
 
+/** mulberry32's increment: the engine's Rng adds it to its state before every draw. */
+const MULBERRY32_STEP = 0x6d2b79f5;
+
+/** mulberry32's output for the state s (after the increment), as the engine's Rng.nextU32 computes it. */
+function mulberry32(s: number): number {
+  let t = s;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return (t ^ (t >>> 14)) >>> 0;
+}
+
+/** Mean of f[start], f[start + stride], ... (n values, summed in this order). */
+function lineMean(f: Float32Array | Float64Array, start: number, stride: number, n: number): number {
+  let mu = 0;
+  for (let i = 0; i < n; i++) mu += f[start + i * stride];
+  return mu / n;
+}
+
+/** Biased variance (divided by n) of the same values around `mu`. */
+function lineVariance(f: Float32Array | Float64Array, start: number, stride: number, n: number, mu: number): number {
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = f[start + i * stride] - mu;
+    v += d * d;
+  }
+  return v / n;
+}
+
 export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
   /** Element index of a byte offset in the float view. */
   const at = (f: Float32Array | Float64Array, p: Ptr): number => p / f.BYTES_PER_ELEMENT;
   /** gemm's accumulator for one row of C (float64, grown on demand) */
   let row = new Float64Array(64);
+  /** a normalisation backward's column sums: sd at j, sdh at cols + j (float64, grown on demand) */
+  let sums = new Float64Array(128);
+
+  /**
+   * The affine part of a normalisation's backward, per column j: sd = sum_i dy, sdh = sum_i dy * xhat (in row
+   * order), added to (or written into) dbeta and dgamma where present. Returns the sums.
+   */
+  const affineSums = (dy: Ptr, xhat: Ptr, dgamma: Ptr, dbeta: Ptr, rows: number, cols: number, accG: number, accB: number) => {
+    const f = mem.f();
+    const D = at(f, dy);
+    const XH = at(f, xhat);
+    const DG = at(f, dgamma);
+    const DB = at(f, dbeta);
+    if (sums.length < 2 * cols) sums = new Float64Array(2 * cols);
+    for (let j = 0; j < cols; j++) {
+      let sd = 0;
+      let sdh = 0;
+      for (let i = 0; i < rows; i++) {
+        const k = i * cols + j;
+        sd += f[D + k];
+        sdh += f[D + k] * f[XH + k];
+      }
+      if (dgamma) f[DG + j] = accG ? f[DG + j] + sdh : sdh;
+      if (dbeta) f[DB + j] = accB ? f[DB + j] + sd : sd;
+      sums[j] = sd;
+      sums[cols + j] = sdh;
+    }
+    return sums;
+  };
 
   return {
     heapBase: () => 0,
@@ -338,6 +395,171 @@ export function createReferenceKernels(mem: ReferenceMemory): CoreKernels {
         f[Mo + i] = mi;
         f[V + i] = vi;
         f[W + i] = wi - (lr * (mi / bc1)) / (Math.sqrt(vi) / sb2 + eps);
+      }
+    },
+
+    mul(a, b, y, n) {
+      const f = mem.f();
+      const A = at(f, a);
+      const B = at(f, b);
+      const Y = at(f, y);
+      for (let i = 0; i < n; i++) f[Y + i] = f[A + i] * f[B + i];
+    },
+
+    mulBackward(a, b, dy, da, db, n, accA, accB) {
+      const f = mem.f();
+      const A = at(f, a);
+      const B = at(f, b);
+      const D = at(f, dy);
+      const DA = at(f, da);
+      const DB = at(f, db);
+      for (let i = 0; i < n; i++) {
+        const d = f[D + i];
+        if (da) f[DA + i] = accA ? f[DA + i] + d * f[B + i] : d * f[B + i];
+        if (db) f[DB + i] = accB ? f[DB + i] + d * f[A + i] : d * f[A + i];
+      }
+    },
+
+    sum(x, n) {
+      const f = mem.f();
+      const X = at(f, x);
+      let s = 0;
+      for (let i = 0; i < n; i++) s += f[X + i];
+      return s;
+    },
+
+    addScalar(x, value, n, acc) {
+      const f = mem.f();
+      const X = at(f, x);
+      for (let i = 0; i < n; i++) f[X + i] = acc ? f[X + i] + value : value;
+    },
+
+    copyRect(src, srcStride, dst, dstStride, rows, cols, acc) {
+      const f = mem.f();
+      const S = at(f, src);
+      const D = at(f, dst);
+      for (let i = 0; i < rows; i++) {
+        for (let j = 0; j < cols; j++) {
+          const k = D + i * dstStride + j;
+          f[k] = acc ? f[k] + f[S + i * srcStride + j] : f[S + i * srcStride + j];
+        }
+      }
+    },
+
+    dropout(x, y, mask, n, p, state) {
+      const f = mem.f();
+      const X = at(f, x);
+      const Y = at(f, y);
+      const M = at(f, mask);
+      const keep = 1 / (1 - p);
+      let s = state | 0;
+      for (let i = 0; i < n; i++) {
+        s = (s + MULBERRY32_STEP) | 0;
+        const m = mulberry32(s) / 4294967296 < p ? 0 : keep;
+        f[M + i] = m;
+        f[Y + i] = m * f[X + i];
+      }
+    },
+
+    batchNorm(x, gamma, beta, runMean, runVar, xhat, inv, y, rows, cols, training, momentum, eps) {
+      const f = mem.f();
+      const X = at(f, x);
+      const G = at(f, gamma);
+      const Bt = at(f, beta);
+      const RM = at(f, runMean);
+      const RV = at(f, runVar);
+      const XH = at(f, xhat);
+      const IV = at(f, inv);
+      const Y = at(f, y);
+      for (let j = 0; j < cols; j++) {
+        let mu: number;
+        let v: number;
+        if (training) {
+          mu = lineMean(f, X + j, cols, rows);
+          v = lineVariance(f, X + j, cols, rows, mu);
+          f[RM + j] = (1 - momentum) * f[RM + j] + momentum * mu;
+          f[RV + j] = (1 - momentum) * f[RV + j] + momentum * (rows > 1 ? (v * rows) / (rows - 1) : v);
+        } else {
+          mu = f[RM + j];
+          v = f[RV + j];
+        }
+        const is = 1 / Math.sqrt(v + eps);
+        f[IV + j] = is;
+        for (let i = 0; i < rows; i++) {
+          const k = i * cols + j;
+          const h = (f[X + k] - mu) * is;
+          f[XH + k] = h;
+          f[Y + k] = f[G + j] * h + f[Bt + j];
+        }
+      }
+    },
+
+    batchNormBackward(dy, xhat, gamma, inv, dgamma, dbeta, dx, rows, cols, training, accG, accB, accX) {
+      const s = affineSums(dy, xhat, dgamma, dbeta, rows, cols, accG, accB);
+      if (!dx) return;
+      const f = mem.f();
+      const D = at(f, dy);
+      const XH = at(f, xhat);
+      const G = at(f, gamma);
+      const IV = at(f, inv);
+      const DX = at(f, dx);
+      for (let j = 0; j < cols; j++) {
+        const c = f[G + j] * f[IV + j];
+        for (let i = 0; i < rows; i++) {
+          const k = i * cols + j;
+          // training: the batch statistics depend on x too
+          const g = training ? (c * (rows * f[D + k] - s[j] - f[XH + k] * s[cols + j])) / rows : c * f[D + k];
+          f[DX + k] = accX ? f[DX + k] + g : g;
+        }
+      }
+    },
+
+    layerNorm(x, gamma, beta, xhat, inv, y, rows, cols, eps) {
+      const f = mem.f();
+      const X = at(f, x);
+      const G = at(f, gamma);
+      const Bt = at(f, beta);
+      const XH = at(f, xhat);
+      const IV = at(f, inv);
+      const Y = at(f, y);
+      for (let i = 0; i < rows; i++) {
+        const mu = lineMean(f, X + i * cols, 1, cols);
+        const is = 1 / Math.sqrt(lineVariance(f, X + i * cols, 1, cols, mu) + eps);
+        f[IV + i] = is;
+        for (let j = 0; j < cols; j++) {
+          const k = i * cols + j;
+          const h = (f[X + k] - mu) * is;
+          f[XH + k] = h;
+          f[Y + k] = f[G + j] * h + f[Bt + j];
+        }
+      }
+    },
+
+    layerNormBackward(dy, xhat, gamma, inv, dgamma, dbeta, dx, rows, cols, accG, accB, accX) {
+      if (dgamma || dbeta) affineSums(dy, xhat, dgamma, dbeta, rows, cols, accG, accB);
+      if (!dx) return;
+      const f = mem.f();
+      const D = at(f, dy);
+      const XH = at(f, xhat);
+      const G = at(f, gamma);
+      const IV = at(f, inv);
+      const DX = at(f, dx);
+      for (let i = 0; i < rows; i++) {
+        let s1 = 0;
+        let s2 = 0;
+        // dx = inv / cols * (cols dh - sum(dh) - xhat sum(dh xhat)), dh = dy * gamma
+        for (let j = 0; j < cols; j++) {
+          const k = i * cols + j;
+          const dh = f[D + k] * f[G + j];
+          s1 += dh;
+          s2 += dh * f[XH + k];
+        }
+        const is = f[IV + i];
+        for (let j = 0; j < cols; j++) {
+          const k = i * cols + j;
+          const g = (is * (cols * f[D + k] * f[G + j] - s1 - f[XH + k] * s2)) / cols;
+          f[DX + k] = accX ? f[DX + k] + g : g;
+        }
       }
     },
 

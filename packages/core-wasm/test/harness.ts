@@ -2,7 +2,7 @@
  * Test harness: the same arrays placed in the wasm memory (float32) and in a reference
  * memory (float64 or float32), so one kernel call can run on both and be compared.
  */
-import { type Core, type CoreKernels, createReferenceKernels } from '../src/index.js';
+import { type Core, type CoreKernels, createReferenceKernels, KERNEL_NAMES, type KernelName } from '../src/index.js';
 
 export function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -22,11 +22,27 @@ export interface Buf {
   n: number;
 }
 
+/** `k` with every kernel call noted in `called` (by name). */
+function traced(k: CoreKernels, called: Set<KernelName>): CoreKernels {
+  const t = { ...k };
+  for (const name of KERNEL_NAMES) {
+    const fn = k[name] as (...a: number[]) => number | undefined;
+    (t as Record<KernelName, unknown>)[name] = (...a: number[]) => {
+      called.add(name);
+      return fn(...a);
+    };
+  }
+  return t;
+}
+
 export class Pair {
   readonly wasm: CoreKernels;
   readonly ref: CoreKernels;
+  /** the kernels called on each side so far (a kernel called on both was compared, see kernels.test.ts) */
+  readonly called = { wasm: new Set<KernelName>(), ref: new Set<KernelName>() };
   private readonly base: number;
-  private readonly refBytes: number;
+  /** bytes per float of the reference memory */
+  readonly refBytes: number;
   private refBuf: ArrayBuffer;
   private next = 16; // element 0..15 unused so that no buffer sits at byte offset 0 ("absent")
 
@@ -35,13 +51,13 @@ export class Pair {
     readonly refKind: 'f64' | 'f32',
     capacity = 1 << 20,
   ) {
-    this.wasm = core.kernels;
+    this.wasm = traced(core.kernels, this.called.wasm);
     this.base = core.kernels.heapBase();
     core.grow(this.base + (capacity + 64) * 4);
     this.refBytes = refKind === 'f64' ? 8 : 4;
     this.refBuf = new ArrayBuffer((capacity + 64) * this.refBytes);
     const F = refKind === 'f64' ? Float64Array : Float32Array;
-    this.ref = createReferenceKernels({ f: () => new F(this.refBuf), i32: () => new Int32Array(this.refBuf) });
+    this.ref = traced(createReferenceKernels({ f: () => new F(this.refBuf), i32: () => new Int32Array(this.refBuf) }), this.called.ref);
   }
 
   reset(): void {

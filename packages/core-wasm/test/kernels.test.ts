@@ -63,15 +63,15 @@ it('loadCore honours relaxed and initialPages', async () => {
   expect(() => core.grow(Number.NaN)).toThrow(/bad byte count/);
 });
 
-it('loadCore({ relaxed: true }) fails with a clear message where relaxed SIMD is unavailable', () => {
-  // A fresh Node 20 without --experimental-wasm-relaxed-simd (skipped where it is on by default).
+it('loadCore({ relaxed: true }) fails with a clear message where relaxed SIMD is unavailable', (ctx) => {
+  // A fresh Node 20 without --experimental-wasm-relaxed-simd (skipped, visibly, where it is on by default).
   const dist = new URL('../dist/index.js', import.meta.url).href;
   const code = `const m = await import(${JSON.stringify(dist)});
     if (m.relaxedSimdSupported()) { console.log('supported'); process.exit(0); }
     const auto = await m.loadCore();
     try { await m.loadCore({ relaxed: true }); console.log('no error'); } catch (e) { console.log(auto.relaxed + ' ' + e.message); }`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' }).trim();
-  if (out === 'supported') return;
+  ctx.skip(out === 'supported', 'this Node runs relaxed SIMD without a flag: there is no runtime to refuse it');
   expect(out).toMatch(/^false relaxed SIMD is not supported by this WebAssembly runtime/);
 });
 
@@ -478,6 +478,232 @@ for (const variant of variants) {
         expectClose(`fill n=${n}`, p.get(Z).w, p.get(Z).r, 0);
         expect(p.get(Z).w[n - 1]).toBe(-1.25);
       }
+    });
+
+    // The kernels below compute in float64 (or are exact in float32): against the float32 reference they must agree
+    // bit for bit, against the float64 one to the rounding of their outputs.
+    const exact = variant.ref === 'f32';
+    const tol = exact ? 0 : relv;
+    const close = (what: string, b: Buf, t: number | ((i: number, r: number) => number) = tol) =>
+      expectClose(what, p().get(b).w, p().get(b).r, t);
+    let current: Pair;
+    const p = () => current;
+    const start = async () => {
+      current = await get();
+      return current;
+    };
+    const none: Buf = { w: 0, r: 0, n: 0 };
+    /** an output: poisoned (acc = 0) or holding values to add to (acc = 1) */
+    const out = (acc: number, n: number, rand: () => number) => (acc ? p().of(uniform(rand, n)) : p().poisoned(n));
+    /** |w - r| <= 1e-5 max |r| + 1e-6 over the whole output (cancellation makes element-wise bounds meaningless) */
+    const normwise = (b: Buf) => (exact ? 0 : 1e-5 * Math.max(...p().get(b).r.map(Math.abs)) + 1e-6);
+
+    it('mul forward and backward (da, db, skips, da = db as for mul(x, x))', async () => {
+      const q = await start();
+      const rand = rng(14);
+      for (const n of SIZES) {
+        q.reset();
+        const A = q.of(uniform(rand, n, 3));
+        const B = q.of(uniform(rand, n, 3));
+        const Y = q.poisoned(n);
+        q.wasm.mul(A.w, B.w, Y.w, n);
+        q.ref.mul(A.r, B.r, Y.r, n);
+        close(`mul n=${n}`, Y);
+        const DY = q.of(uniform(rand, n));
+        for (const [accA, accB, skip] of [
+          [0, 0, ''],
+          [1, 1, ''],
+          [0, 1, 'da'],
+          [1, 0, 'db'],
+        ] as const) {
+          const DA = skip === 'da' ? none : out(accA, n, rand);
+          const DB = skip === 'db' ? none : out(accB, n, rand);
+          q.wasm.mulBackward(A.w, B.w, DY.w, DA.w, DB.w, n, accA, accB);
+          q.ref.mulBackward(A.r, B.r, DY.r, DA.r, DB.r, n, accA, accB);
+          const what = `mulBackward n=${n} accA=${accA} accB=${accB} skip=${skip}`;
+          if (DA.n) close(`${what} da`, DA);
+          if (DB.n) close(`${what} db`, DB);
+        }
+        // mul(x, x): one gradient buffer for both inputs, the second contribution adds to the first
+        for (const acc of [0, 1]) {
+          const D = out(acc, n, rand);
+          q.wasm.mulBackward(A.w, A.w, DY.w, D.w, D.w, n, acc, 1);
+          q.ref.mulBackward(A.r, A.r, DY.r, D.r, D.r, n, acc, 1);
+          close(`mulBackward da = db n=${n} acc=${acc}`, D);
+        }
+      }
+    });
+
+    it('sum and addScalar', async () => {
+      const q = await start();
+      const rand = rng(15);
+      for (const n of [...SIZES, 1000]) {
+        q.reset();
+        const xv = uniform(rand, n, 5);
+        const X = q.of(xv);
+        const sw = q.wasm.sum(X.w, n);
+        const sr = q.ref.sum(X.r, n);
+        expectClose(`sum n=${n}`, [sw], [sr], exact ? 0 : 1e-12 * xv.reduce((t, v) => t + Math.abs(v), 0));
+        for (const acc of [0, 1]) {
+          const Z = out(acc, n, rand);
+          // a value that is no float32: it is added in float64, rounded once
+          q.wasm.addScalar(Z.w, Math.PI / 7, n, acc);
+          q.ref.addScalar(Z.r, Math.PI / 7, n, acc);
+          close(`addScalar n=${n} acc=${acc}`, Z);
+        }
+      }
+    });
+
+    it('copyRect: blocks of rows and of columns, copied and added', async () => {
+      const q = await start();
+      const rand = rng(16);
+      for (const [rows, cols] of MATS) {
+        for (const [r0, c0, r, c] of [
+          [0, 0, rows, cols],
+          [Math.floor(rows / 2), 0, rows - Math.floor(rows / 2), cols],
+          [0, Math.floor(cols / 3), rows, cols - Math.floor(cols / 3)],
+        ]) {
+          for (const acc of [0, 1]) {
+            q.reset();
+            const S = q.of(uniform(rand, rows * cols));
+            // the block [r0, r0 + r) x [c0, c0 + c) of S (rows x cols) into a dense r x c, then back into a wider matrix
+            const D = out(acc, r * c, rand);
+            q.wasm.copyRect(S.w + 4 * (r0 * cols + c0), cols, D.w, c, r, c, acc);
+            q.ref.copyRect(S.r + q.refBytes * (r0 * cols + c0), cols, D.r, c, r, c, acc);
+            close(`copyRect ${rows}x${cols} block ${r0},${c0} ${r}x${c} acc=${acc}`, D);
+            const W = q.of(uniform(rand, r * (c + 5)));
+            q.wasm.copyRect(D.w, c, W.w + 8, c + 5, r, c, 1);
+            q.ref.copyRect(D.r, c, W.r + 2 * q.refBytes, c + 5, r, c, 1);
+            close(`copyRect into a wider block ${r}x${c}`, W);
+          }
+        }
+      }
+    });
+
+    it('dropout: the mask of the mulberry32 draws from the given state, and y = mask x', async () => {
+      const q = await start();
+      const rand = rng(17);
+      for (const n of [...SIZES, 1000]) {
+        for (const [pr, state] of [
+          [0.3, 12345],
+          [0.5, -7],
+          [0.9, 0x7fffffff],
+        ]) {
+          q.reset();
+          const X = q.of(uniform(rand, n, 2));
+          const Y = q.poisoned(n);
+          const M = q.poisoned(n);
+          q.wasm.dropout(X.w, Y.w, M.w, n, pr, state);
+          q.ref.dropout(X.r, Y.r, M.r, n, pr, state);
+          close(`dropout mask n=${n} p=${pr}`, M, exact ? 0 : (_i, r) => 1e-7 * Math.abs(r));
+          close(`dropout y n=${n} p=${pr}`, Y);
+          if (n === 1000) {
+            const kept = q.get(M).w.filter((m) => m !== 0).length / n;
+            expect(Math.abs(kept - (1 - pr)), `kept fraction at p=${pr}`).toBeLessThan(0.06);
+            expect(new Set(q.get(M).w)).toEqual(new Set([0, Math.fround(1 / (1 - pr))]));
+          }
+        }
+      }
+    });
+
+    /** rows x cols inputs of a normalisation, with a spread of means and scales per column */
+    const normInputs = (rand: () => number, rows: number, cols: number) =>
+      Array.from({ length: rows * cols }, (_, k) => 2 * Math.sin(k % cols) + (1 + (k % cols) / cols) * (rand() * 2 - 1) * 3);
+    const NORM_SHAPES: [number, number][] = [
+      [1, 1],
+      [1, 6],
+      [2, 3],
+      [5, 17],
+      [7, 2],
+      [33, 5],
+      [64, 64],
+      [3, 127],
+    ];
+    const OUTPUTS = [
+      [0, 0, 0, ''],
+      [1, 1, 1, ''],
+      [0, 0, 1, 'dgamma dbeta'],
+      [1, 0, 0, 'dx'],
+    ] as const;
+
+    it('batchNorm forward (training: batch and running statistics; eval) and backward, every output', async () => {
+      const q = await start();
+      const rand = rng(18);
+      for (const [rows, cols] of NORM_SHAPES) {
+        for (const training of [1, 0]) {
+          q.reset();
+          const X = q.of(normInputs(rand, rows, cols));
+          const G = q.of(uniform(rand, cols, 2));
+          const Bt = q.of(uniform(rand, cols));
+          const RM = q.of(uniform(rand, cols));
+          const RV = q.of(uniform(rand, cols).map((v) => 0.5 + Math.abs(v)));
+          const XH = q.poisoned(rows * cols);
+          const IV = q.poisoned(cols);
+          const Y = q.poisoned(rows * cols);
+          q.wasm.batchNorm(X.w, G.w, Bt.w, RM.w, RV.w, XH.w, IV.w, Y.w, rows, cols, training, 0.1, 1e-5);
+          q.ref.batchNorm(X.r, G.r, Bt.r, RM.r, RV.r, XH.r, IV.r, Y.r, rows, cols, training, 0.1, 1e-5);
+          const what = `batchNorm ${rows}x${cols} training=${training}`;
+          for (const [name, b] of [
+            ['y', Y],
+            ['xhat', XH],
+            ['inv', IV],
+            ['runMean', RM],
+            ['runVar', RV],
+          ] as const)
+            close(`${what} ${name}`, b, normwise(b));
+          const DY = q.of(uniform(rand, rows * cols));
+          for (const [accG, accB, accX, skip] of OUTPUTS) {
+            const [dg, db] = skip === 'dgamma dbeta' ? [none, none] : [out(accG, cols, rand), out(accB, cols, rand)];
+            const DX = skip === 'dx' ? none : out(accX, rows * cols, rand);
+            q.wasm.batchNormBackward(DY.w, XH.w, G.w, IV.w, dg.w, db.w, DX.w, rows, cols, training, accG, accB, accX);
+            q.ref.batchNormBackward(DY.r, XH.r, G.r, IV.r, dg.r, db.r, DX.r, rows, cols, training, accG, accB, accX);
+            const w = `batchNormBackward ${rows}x${cols} training=${training} acc=${accG}${accB}${accX} skip=${skip}`;
+            if (dg.n) close(`${w} dgamma`, dg, normwise(dg));
+            if (db.n) close(`${w} dbeta`, db, normwise(db));
+            if (DX.n) close(`${w} dx`, DX, normwise(DX));
+          }
+        }
+      }
+    });
+
+    it('layerNorm forward and backward, every output', async () => {
+      const q = await start();
+      const rand = rng(19);
+      for (const [rows, cols] of NORM_SHAPES) {
+        q.reset();
+        // rows of very different means and scales
+        const X = q.of(normInputs(rand, cols, rows).map((v, k) => v * (1 + (k % rows))));
+        const G = q.of(uniform(rand, cols, 2));
+        const Bt = q.of(uniform(rand, cols));
+        const XH = q.poisoned(rows * cols);
+        const IV = q.poisoned(rows);
+        const Y = q.poisoned(rows * cols);
+        q.wasm.layerNorm(X.w, G.w, Bt.w, XH.w, IV.w, Y.w, rows, cols, 1e-5);
+        q.ref.layerNorm(X.r, G.r, Bt.r, XH.r, IV.r, Y.r, rows, cols, 1e-5);
+        for (const [name, b] of [
+          ['y', Y],
+          ['xhat', XH],
+          ['inv', IV],
+        ] as const)
+          close(`layerNorm ${rows}x${cols} ${name}`, b, normwise(b));
+        const DY = q.of(uniform(rand, rows * cols));
+        for (const [accG, accB, accX, skip] of OUTPUTS) {
+          const [dg, db] = skip === 'dgamma dbeta' ? [none, none] : [out(accG, cols, rand), out(accB, cols, rand)];
+          const DX = skip === 'dx' ? none : out(accX, rows * cols, rand);
+          q.wasm.layerNormBackward(DY.w, XH.w, G.w, IV.w, dg.w, db.w, DX.w, rows, cols, accG, accB, accX);
+          q.ref.layerNormBackward(DY.r, XH.r, G.r, IV.r, dg.r, db.r, DX.r, rows, cols, accG, accB, accX);
+          const w = `layerNormBackward ${rows}x${cols} acc=${accG}${accB}${accX} skip=${skip}`;
+          if (dg.n) close(`${w} dgamma`, dg, normwise(dg));
+          if (db.n) close(`${w} dbeta`, db, normwise(db));
+          if (DX.n) close(`${w} dx`, DX, normwise(DX));
+        }
+      }
+    });
+
+    // NOTE: the last test of the block: it reads which kernels the tests above called.
+    it('every kernel of the ABI was called on both sides (compared) by the tests above', async () => {
+      const q = await get();
+      expect(KERNEL_NAMES.filter((k) => !q.called.wasm.has(k) || !q.called.ref.has(k))).toEqual([]);
     });
   });
 }

@@ -5,7 +5,9 @@
 // plus, for reslab, what bounds the step: the gemm-only lower bound (the step's gemm calls
 // timed on their own), kernel calls per step and JS bytes allocated per step.
 //
-//   node bench/small.mjs [--rounds 3] [--quick] [--json] [--only reslab,tfjs-wasm]   (needs npm run build)
+// --norm batch|layer puts that normalisation in every block (reslab only: the TensorFlow.js peer has none).
+//
+//   node bench/small.mjs [--rounds 3] [--quick] [--json] [--only reslab,tfjs-wasm] [--norm batch]   (needs npm run build)
 import { fileURLToPath } from 'node:url';
 import { args, gemmLowerBound, interleaved, load, median, msPerCall, RELAXED_FLAG, recordGemms, stepFn } from './lib.mjs';
 
@@ -36,7 +38,9 @@ function data() {
   return { x: new Float32Array(B * IN).map(r), y: new Int32Array(B).map(() => Math.floor(r() * OUT)) };
 }
 
-async function reslab(cfgs, minMs) {
+const NORMS = ['none', 'batch', 'layer'];
+
+async function reslab(cfgs, minMs, norm) {
   const e = await import('../dist/index.js');
   const { jsBytesPerCall } = await import('../dist/node/index.js');
   const b = await e.createBackend('wasm');
@@ -47,7 +51,7 @@ async function reslab(cfgs, minMs) {
     const mark = b.mark();
     const { block, skip } = e.parseVariant(c.variant);
     const model = e.buildModel(
-      { block, skip, depth: c.depth, width: WIDTH, activation: c.activation },
+      { block, skip, depth: c.depth, width: WIDTH, activation: c.activation, norm },
       { inputDim: IN, outputDim: OUT },
       1,
       b,
@@ -104,11 +108,11 @@ async function tfjs(backend, cfgs, minMs) {
   return { rows };
 }
 
-async function child(impl, quick) {
+async function child(impl, quick, norm) {
   const cfgs = quick ? CONFIGS.slice(0, 1) : CONFIGS;
   const minMs = quick ? 400 : 1200;
   const r = impl.startsWith('reslab')
-    ? await reslab(cfgs, minMs)
+    ? await reslab(cfgs, minMs, norm)
     : await tfjs(impl.slice(5), cfgs, impl === 'tfjs-cpu' ? minMs / 2 : minMs);
   r.summary = r.rows.map((row) => `${row.variant}/${row.activation}/d${row.depth} ${row.ms.toFixed(2)} ms`).join(', ');
   process.stdout.write(JSON.stringify(r));
@@ -120,13 +124,19 @@ async function main() {
   const rounds = Number(a.get('rounds', quick ? '1' : '3'));
   const only = a.get('only', IMPLS.map((i) => i.name).join(',')).split(',');
   const impls = IMPLS.filter((i) => only.includes(i.name));
+  const norm = a.get('norm', 'none');
+  if (!NORMS.includes(norm)) fail(`--norm must be one of ${NORMS.join(', ')} (got '${norm}')`);
+  if (norm !== 'none' && impls.some((i) => !i.name.startsWith('reslab')))
+    fail('--norm: the TensorFlow.js nets have no normalisation; add --only reslab,reslab-relaxed');
   const load0 = load();
-  process.stderr.write(`small networks: ${impls.map((i) => i.name).join(', ')}, ${rounds} round(s)\n`);
-  const res = interleaved(here, impls, rounds, { childArgs: quick ? ['--quick'] : [] });
+  process.stderr.write(
+    `small networks${norm === 'none' ? '' : `, ${norm} norm`}: ${impls.map((i) => i.name).join(', ')}, ${rounds} round(s)\n`,
+  );
+  const res = interleaved(here, impls, rounds, { childArgs: [...(quick ? ['--quick'] : []), '--norm', norm] });
   const cfgs = quick ? CONFIGS.slice(0, 1) : CONFIGS;
   const rows = cfgs.map((c, i) => {
     const m = (impl, key) => median((res[impl] ?? []).map((r) => r.rows[i][key]));
-    const row = { config: `${c.variant} ${c.activation} depth ${c.depth}`, ...c };
+    const row = { config: `${c.variant} ${c.activation} depth ${c.depth}${norm === 'none' ? '' : ` ${norm} norm`}`, ...c, norm };
     for (const impl of impls) row[impl.name] = { msPerStep: m(impl.name, 'ms'), stepsPerSec: 1000 / m(impl.name, 'ms') };
     for (const k of ['reslab', 'reslab-relaxed'])
       if (row[k])
@@ -141,7 +151,7 @@ async function main() {
   });
   const result = {
     bench: 'small',
-    title: `small networks: width ${WIDTH}, batch ${B}, ${IN} -> ${OUT}, Adam (the skip study's shapes)`,
+    title: `small networks: width ${WIDTH}, batch ${B}, ${IN} -> ${OUT}, Adam (the skip study's shapes)${norm === 'none' ? '' : `, ${norm} norm`}`,
     rounds,
     load: [load0, load()],
     relaxedAvailable: res['reslab-relaxed']?.[0]?.relaxed ?? null,
@@ -174,6 +184,11 @@ export function renderSmall(r) {
   return lines.join('\n');
 }
 
+function fail(message) {
+  process.stderr.write(`small: ${message}\n`);
+  process.exit(2);
+}
+
 const a0 = process.argv.slice(2);
-if (a0[0] === '--child') await child(a0[1], a0.includes('--quick'));
+if (a0[0] === '--child') await child(a0[1], a0.includes('--quick'), args(a0).get('norm', 'none'));
 else await main();

@@ -12,7 +12,7 @@
  * across an allocation.
  */
 import { type CoreKernels, createReferenceKernels, loadCore } from '@reslab/core-wasm';
-import type { Tensor } from './tensor.js';
+import { Tape } from './tape.js';
 
 /** Whether this runtime runs the relaxed-SIMD build of the core (Node 20: only with --experimental-wasm-relaxed-simd). */
 export { relaxedSimdSupported } from '@reslab/core-wasm';
@@ -32,33 +32,13 @@ interface RawMemory {
   buffer(): ArrayBuffer;
 }
 
-/**
- * The tensors a step recorded, in order. `length = 0` empties it but keeps its slots: a plain array emptied with
- * `length = 0` gives its storage back and the next step's pushes allocate it again (about 1 KiB a step for a
- * 48-layer net).
- */
-export class Tape {
-  private readonly slots: Tensor[] = [];
-  /** how many tensors are on the tape; set it to 0 to clear */
-  length = 0;
-  push(t: Tensor): void {
-    this.slots[this.length++] = t;
-  }
-  at(i: number): Tensor {
-    return this.slots[i];
-  }
-  *[Symbol.iterator](): Generator<Tensor> {
-    for (let i = 0; i < this.length; i++) yield this.slots[i];
-  }
-}
-
 export class Backend {
   /** float element size in bytes, and log2 of it (ptr >> shift = float index) */
   readonly bytes: 4 | 8;
   readonly shift: 2 | 3;
   f!: Float32Array | Float64Array;
   i32!: Int32Array;
-  /** the autograd tape of the current step (see tensor.ts) */
+  /** the autograd tape of the current step (see tape.ts, tensor.ts) */
   readonly tape = new Tape();
   /**
    * Op records reused from step to step (see `reuseNode` in tensor.ts): the n-th op of a step takes the n-th

@@ -43,6 +43,16 @@ export class Rng {
     return (t ^ (t >>> 14)) >>> 0;
   }
 
+  /**
+   * Move the stream n draws of nextU32 (or uniform) on, and return the state those draws start from: a kernel that
+   * makes them itself from that state (core kernel dropout, which runs this generator in SIMD) gets the same numbers.
+   */
+  advance(n: number): number {
+    const s = this.state;
+    this.state = (s + Math.imul(n, 0x6d2b79f5)) | 0;
+    return s;
+  }
+
   /** Uniform in [0, 1). */
   uniform(): number {
     return this.nextU32() / 4294967296;

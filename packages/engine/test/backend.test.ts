@@ -37,6 +37,14 @@ describe('backends', () => {
 });
 
 describe('entry points', () => {
+  it('the main entry publishes the engine, not what its ops are made of', async () => {
+    const api = await import('../src/index.js');
+    for (const name of ['train', 'createBackend', 'Tensor', 'linear', 'batchNorm', 'runJob', 'analyzeStudy', 'STUDIES'])
+      expect(api, name).toHaveProperty(name);
+    for (const name of ['reuseNode', 'passGrad', 'gradAcc', 'record', 'recordList', 'OpNode', 'Tape', 'shape2', 'dims2'])
+      expect(api, name).not.toHaveProperty(name);
+  });
+
   it('the main entry imports nothing from Node built-ins (only src/node/ may)', async () => {
     const { readdirSync, readFileSync } = await import('node:fs');
     const { join } = await import('node:path');

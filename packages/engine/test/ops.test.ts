@@ -5,15 +5,33 @@
 import { ACT_NAMES, Act } from '@reslab/core-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, createBackend } from '../src/backend.js';
-import * as op from '../src/ops/index.js';
+import * as ops from '../src/ops/index.js';
 import { Rng } from '../src/rng.js';
 import { buffer, type Tensor, tensor } from '../src/tensor.js';
 import { gradCheck, param, randn } from './helpers.js';
 
+/** What ops/index.ts exports besides ops (no tensor out, nothing to differentiate). */
+const NOT_OPS: readonly string[] = ['actCode', 'labels', 'Labels'];
+const isOp = (name: string): boolean => typeof (ops as Record<string, unknown>)[name] === 'function' && !NOT_OPS.includes(name);
+/** the ops the cases call (directly: `weighted` below uses `ops`, and an op calling another is not counted) */
+const called = new Set<string>();
+/** ops/index.ts with every op call noted in `called` */
+const op = Object.fromEntries(
+  Object.entries(ops).map(([name, v]) => [
+    name,
+    isOp(name)
+      ? (...a: unknown[]) => {
+          called.add(name);
+          return (v as (...a: unknown[]) => unknown)(...a);
+        }
+      : v,
+  ]),
+) as typeof ops;
+
 /** A scalar that depends on every element of y: sum(y * R), R fixed. */
 function weighted(y: Tensor, seed = 99): Tensor {
   const r = tensor(y.b, randn(new Rng(seed), y.size), y.shape);
-  return op.sum(op.mul(y, r));
+  return ops.sum(ops.mul(y, r));
 }
 
 interface Case {
@@ -51,6 +69,21 @@ const cases: Case[] = [
   },
   ...acts.map(([n, c]) => ({ name: `biasAct ${n}`, shapes: [[3, 4], [4]], f: (x: Tensor[]) => weighted(op.biasAct(x[0], x[1], c, 0.1)) })),
   ...acts.map(([n]) => ({ name: `activation ${n}`, shapes: [[2, 5]], f: (x: Tensor[]) => weighted(op.activation(x[0], n, 0.2)) })),
+  ...(['relu', 'sigmoid', 'tanh'] as const).map((n) => ({ name: n, shapes: [[2, 5]], f: (x: Tensor[]) => weighted(op[n](x[0])) })),
+  ...acts.map(([n, c]) => ({
+    name: `linearResidualPost ${n} learnable s`,
+    shapes: [[3, 4], [5, 4], [5], [3, 5], [1]],
+    f: (x: Tensor[]) => weighted(op.linearResidualPost(x[0], x[1], x[2], x[3], x[4], c, 0.1)),
+  })),
+  {
+    name: 'linearResidualPost no bias, const s',
+    shapes: [
+      [3, 4],
+      [5, 4],
+      [3, 5],
+    ],
+    f: (x) => weighted(op.linearResidualPost(x[0], x[1], null, x[2], 0.8, Act.tanh)),
+  },
   {
     name: 'add',
     shapes: [
@@ -212,6 +245,51 @@ describe('ops: float32 backends agree with float64', () => {
       });
     }
   });
+});
+
+describe('coverage', () => {
+  it('every op that ops/index.ts exports is called by a case above (so it has a gradient check)', () => {
+    for (const name of NOT_OPS)
+      expect(typeof (ops as Record<string, unknown>)[name], `${name} is an export of ops/index.ts`).toBe('function');
+    const exported = Object.keys(ops).filter(isOp);
+    expect(exported.length).toBeGreaterThan(20);
+    called.clear();
+    for (const c of cases) {
+      const rng = new Rng(1);
+      const xs = c.shapes.map((s) => param(js64, s, rng));
+      js64.resetArena();
+      c.f(xs, js64);
+      js64.resetArena();
+    }
+    expect(exported.filter((name) => !called.has(name))).toEqual([]);
+  });
+});
+
+describe('dropout', () => {
+  it.each(['wasm', 'js', 'js64'] as const)(
+    '%s: the mask is the next x.size uniform() draws of the Rng, and the Rng moves on by as many',
+    async (kind) => {
+      const b = kind === 'wasm' ? wasm : kind === 'js' ? js : js64;
+      for (const [n, p] of [
+        [1, 0.5],
+        [7, 0.3],
+        [1001, 0.25],
+      ] as const) {
+        const x = tensor(
+          b,
+          Array.from({ length: n }, (_, i) => i - n / 2),
+        );
+        const rng = new Rng(42);
+        const y = op.dropout(x, p, rng, true).toArray();
+        const expected = new Rng(42);
+        const keep = 1 / (1 - p);
+        const want = x.toArray().map((v) => (expected.uniform() < p ? 0 : keep) * v);
+        expect(y).toEqual(b.bytes === 4 ? want.map(Math.fround) : want);
+        expect(rng.nextU32()).toBe(expected.nextU32());
+        b.resetArena();
+      }
+    },
+  );
 });
 
 describe('autograd', () => {

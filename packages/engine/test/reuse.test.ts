@@ -8,7 +8,8 @@ import { buildModel, type Model } from '../src/nn/model.js';
 import { labels, softmaxCrossEntropy } from '../src/ops/softmax_xent.js';
 import { SGD } from '../src/optim/optimizer.js';
 import { Rng } from '../src/rng.js';
-import { type Tensor, tensor } from '../src/tensor.js';
+import type { TapeEntry } from '../src/tape.js';
+import { tensor } from '../src/tensor.js';
 import { predict } from '../src/train/predict.js';
 
 const IN = 6;
@@ -30,7 +31,7 @@ function net(b: Backend, variant: 'post' | 'plain', act: 'relu' | 'tanh', seed =
 }
 
 /** One SGD step; returns the loss and the tape as it was just before backward. */
-function step(b: Backend, m: Model, opt: SGD, seed: number): { loss: number; tape: Tensor[] } {
+function step(b: Backend, m: Model, opt: SGD, seed: number): { loss: number; tape: TapeEntry[] } {
   const { x, y } = data(seed);
   opt.zeroGrad();
   const loss = softmaxCrossEntropy(m.forward(tensor(b, x, [B, IN])), labels(b, y));

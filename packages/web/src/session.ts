@@ -11,7 +11,7 @@
  */
 import type { LayerStats, RunEvent, RunResult, RunSpec } from '@reslab/engine';
 import type { BoundaryData, PointsData } from './charts/Boundary';
-import { type Config, configToken, type LabState, runSpecFor, trainKeyOf } from './state';
+import { type Config, type LabState, runSpecFor, trainKeyOf } from './state';
 import type { Lease, WorkerPool } from './worker/pool';
 import type { FromWorker, Samples, ToWorker } from './worker/protocol';
 
@@ -298,5 +298,3 @@ export class Session {
     for (const fn of this.listeners) fn();
   }
 }
-
-export const runLabel = (r: RunView): string => configToken(r.config);

@@ -8,18 +8,17 @@ class DropoutNode extends OpNode {
   mask: Ptr = 0;
   backward(): void {
     const { x, y } = this;
-    const be = x.b;
-    const n = x.size;
     const acc = gradAcc(x);
-    const f = be.f;
-    const M = this.mask >> be.shift;
-    const D = y.grad >> be.shift;
-    const DX = x.grad >> be.shift;
-    for (let i = 0; i < n; i++) f[DX + i] = acc ? f[DX + i] + f[M + i] * f[D + i] : f[M + i] * f[D + i];
+    // dx (+)= dy * mask
+    x.b.k.mulBackward(0, this.mask, y.grad, x.grad, 0, x.size, acc, 0);
   }
 }
 
-/** Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p). Identity when !training or p = 0. */
+/**
+ * Inverted dropout: zero each element with probability p, scale the rest by 1/(1-p). Identity when !training or
+ * p = 0. Element i is dropped when the i-th of the next x.size draws of `rng` (uniform()) is below p; the core
+ * kernel makes those draws itself, from the state `rng.advance` hands over.
+ */
 export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tensor {
   if (!training || p === 0) return x;
   if (!(p > 0 && p < 1)) throw new Error(`dropout: p must be in [0, 1), got ${p}`);
@@ -29,15 +28,6 @@ export function dropout(x: Tensor, p: number, rng: Rng, training: boolean): Tens
   node.x = x;
   node.mask = be.alloc(n);
   const y = node.y.retarget(x.shape);
-  const f = be.f;
-  const M = node.mask >> be.shift;
-  const X = x.ptr >> be.shift;
-  const Y = y.ptr >> be.shift;
-  const keep = 1 / (1 - p);
-  for (let i = 0; i < n; i++) {
-    const m = rng.uniform() < p ? 0 : keep;
-    f[M + i] = m;
-    f[Y + i] = m * f[X + i];
-  }
+  be.k.dropout(x.ptr, y.ptr, node.mask, n, p, rng.advance(n));
   return record(y, node.backwardFn, x);
 }

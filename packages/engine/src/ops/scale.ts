@@ -18,10 +18,6 @@ export function scale(x: Tensor, alpha: number, beta = 0): Tensor {
   n.alpha = alpha;
   const y = n.y.retarget(x.shape);
   be.k.axpby(alpha, x.ptr, 0, y.ptr, y.size);
-  if (beta !== 0) {
-    const f = be.f;
-    const Y = y.ptr >> be.shift;
-    for (let i = 0; i < y.size; i++) f[Y + i] += beta;
-  }
+  if (beta !== 0) be.k.addScalar(y.ptr, beta, y.size, 1);
   return record(y, n.backwardFn, x);
 }
